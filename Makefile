@@ -55,7 +55,7 @@ CONSOLE_LDLIBS = $(call pkg_libs,$(CONSOLE_PKGS)) -lpthread -lm
 TEST_LDLIBS    = $(call pkg_libs,$(sort $(BROKER_PKGS) $(CONSOLE_PKGS) $(TEST_PKGS))) -lpthread -lm
 
 .PHONY: all deps check unit e2e run bench fuzz clean install lint
-all: $(BROKER_BIN) $(CONSOLE_BIN)
+all: $(BROKER_BIN)
 
 .SECONDARY:
 
@@ -97,9 +97,9 @@ check:
 	$(MAKE) SAN=1 BUILD=build/san unit e2e
 
 unit: $(UNIT_BINS) $(BROKER_BIN)
-	@BUILD=$(abspath $(BUILD)) sh tests/unit/run.sh $(UNIT_BINS)
+	@GATEHOUSED=$(abspath $(BROKER_BIN)) GATEHOUSE_SOURCE=$(CURDIR) sh tests/unit/run.sh $(UNIT_BINS)
 
-e2e: $(BROKER_BIN) $(CONSOLE_BIN)
+e2e: $(BROKER_BIN)
 	BUILD=$(abspath $(BUILD)) sh tests/e2e/run.sh
 
 run: 

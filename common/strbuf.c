@@ -16,6 +16,7 @@ void strbuf_reserve(struct strbuf *sb, size_t extra)
 	while (cap < need)
 		cap *= 2;
 	sb->data = xrealloc(sb->data, cap);
+	sb->data[sb->len] = '\0'; /* a fresh buffer must read as "" even before any append */
 	sb->cap = cap;
 }
 

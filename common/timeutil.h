@@ -10,6 +10,8 @@
 #define RFC3339_LEN 21 /* "2026-12-04T15:11:08Z" and the NUL */
 
 int64_t time_now(void);
+/* Milliseconds since the epoch, for deadlines given to pthread_cond_timedwait. */
+int64_t time_now_ms(void);
 /* Milliseconds from a monotonic clock, for timeouts and measurements. */
 int64_t time_monotonic_ms(void);
 

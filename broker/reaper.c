@@ -1,0 +1,121 @@
+#include "broker/reaper.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "broker/grants.h"
+#include "broker/requests.h"
+#include "common/alloc.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+/* The longest the reaper sleeps, so a deadline set by another process is never missed for long. */
+#define POLL_INTERVAL_MS 1000
+#define PRUNE_INTERVAL_SECONDS 60
+
+struct reaper {
+	pthread_t thread;
+	struct broker *broker;
+};
+
+static bool expire_due(struct store *s, int64_t now, size_t *requests, size_t *grants)
+{
+	struct outcome o;
+
+	requests_expire_due(s, now, requests, &o);
+	if (outcome_ok(&o))
+		grants_expire_due(s, now, grants, &o);
+	if (!outcome_ok(&o))
+		log_error("reaper: %s: %s", o.detail, store_last_error(s));
+	return outcome_ok(&o);
+}
+
+bool reaper_run_once(struct broker *b, int64_t now)
+{
+	struct store *s = store_pool_acquire(b->pool);
+	int64_t next = 0;
+	size_t requests = 0, grants = 0;
+	bool ok = store_next_deadline(s, &next) == STORE_OK;
+
+	if (ok && next != 0 && next <= now) {
+		ok = store_begin_write(s) == STORE_OK && expire_due(s, now, &requests, &grants) &&
+		     store_commit(s) == STORE_OK;
+		if (!ok)
+			store_rollback(s);
+	}
+	store_pool_release(b->pool, s);
+	if (requests + grants > 0) {
+		log_info("reaper: expired %zu pending requests and %zu grants", requests, grants);
+		broker_signal_change(b);
+	}
+	return ok;
+}
+
+static void prune(struct broker *b, int64_t now)
+{
+	struct store *s = store_pool_acquire(b->pool);
+
+	if (store_begin_write(s) != STORE_OK ||
+	    store_prune_events(s, b->config.event_retention) != STORE_OK ||
+	    store_prune_idempotent(s, now - b->config.idempotency_ttl) != STORE_OK ||
+	    store_commit(s) != STORE_OK) {
+		log_warn("reaper: pruning failed: %s", store_last_error(s));
+		store_rollback(s);
+	}
+	store_pool_release(b->pool, s);
+}
+
+/* Milliseconds since the epoch at which to look again: the next deadline, at most a second away. */
+static int64_t next_wake_ms(struct broker *b)
+{
+	struct store *s = store_pool_acquire(b->pool);
+	int64_t next = 0;
+	int64_t wake = time_now_ms() + POLL_INTERVAL_MS;
+
+	if (store_next_deadline(s, &next) == STORE_OK && next != 0 && next * 1000 < wake)
+		wake = next * 1000;
+	store_pool_release(b->pool, s);
+	return wake;
+}
+
+static void *reaper_main(void *arg)
+{
+	struct reaper *r = arg;
+	struct broker *b = r->broker;
+	int64_t last_prune = 0;
+
+	for (;;) {
+		int64_t now = time_now();
+		reaper_run_once(b, now);
+		if (now - last_prune >= PRUNE_INTERVAL_SECONDS) {
+			prune(b, now);
+			last_prune = now;
+		}
+		/* Wait only for the clock: changes by others never bring a deadline under a second. */
+		int64_t wake = next_wake_ms(b);
+		while (time_now_ms() < wake) {
+			if (!broker_wait_change(b, broker_generation(b), wake))
+				return NULL;
+		}
+	}
+}
+
+struct reaper *reaper_start(struct broker *b)
+{
+	struct reaper *r = xcalloc(1, sizeof *r);
+
+	r->broker = b;
+	if (pthread_create(&r->thread, NULL, reaper_main, r) != 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void reaper_join(struct reaper *r)
+{
+	if (!r)
+		return;
+	pthread_join(r->thread, NULL);
+	free(r);
+}

@@ -1,0 +1,182 @@
+#ifndef GATEHOUSE_STORE_H
+#define GATEHOUSE_STORE_H
+
+/*
+ * The broker's storage interface. Everything the HTTP handlers and the request
+ * state machine persist goes through these functions, so that a PostgreSQL store
+ * can sit behind the same header later. Only broker/store_sqlite*.c speak SQL.
+ *
+ * A struct store is one database connection and is used by one thread at a time
+ * (see store_pool). Writes happen between store_begin_write() and store_commit(),
+ * which serialize writers: the SQLite store takes the database's write lock at
+ * the start (BEGIN IMMEDIATE), so checks made inside the transaction still hold
+ * when it commits.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/model.h"
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,
+	STORE_BUSY,       /* the database stayed locked past the busy timeout */
+	STORE_DUPLICATE,  /* a unique key already exists */
+	STORE_ERROR,
+};
+
+struct store;
+
+/* A routing rule: who approves requests for a resource, and how long grants may last. */
+struct resource_route {
+	char *id;
+	char *owner_group;
+	int approvals_needed;
+	int64_t max_duration_seconds;
+};
+
+/* One entry of the change feed. */
+struct feed_event {
+	int64_t seq;
+	int64_t at;
+	char *type;
+	char *actor;
+	char *object_kind;
+	int64_t object_id;
+	char *data_json;
+};
+
+/* The stored answer to a write sent with an Idempotency-Key. */
+struct idempotent_record {
+	char *fingerprint;
+	int status;
+	char *body;
+	char *etag;
+	char *location;
+};
+
+/*
+ * Filters for listing requests and grants. NULL or -1 means "any". Lists are
+ * newest first; before_id is the keyset cursor (list ids below it), 0 for the start.
+ */
+struct request_query {
+	int status;              /* enum request_status or -1 */
+	const char *requester;
+	const char *resource;
+	int64_t before_id;
+	int limit;
+};
+
+struct grant_query {
+	int status;              /* enum grant_status or -1 */
+	int kind;                /* enum grant_kind or -1 */
+	const char *principal;
+	const char *resource;
+	int64_t before_id;
+	int limit;
+};
+
+struct audit_query {
+	const char *object_kind;
+	int64_t object_id;       /* 0: any */
+	const char *actor;
+	int64_t after_seq;
+	int limit;
+};
+
+/* Lifecycle. store_open creates and migrates the schema when needed. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+const char *store_last_error(struct store *s);
+/* The random id given to this database when it was created. */
+const char *store_broker_id(struct store *s);
+
+/* Small settings kept with the data (the demo's bookkeeping, for one). */
+enum store_status store_meta_get(struct store *s, const char *key, char **value);
+enum store_status store_meta_set(struct store *s, const char *key, const char *value);
+
+/* Transactions. */
+enum store_status store_begin_write(struct store *s);
+enum store_status store_begin_read(struct store *s);
+enum store_status store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Principals, groups and tokens. */
+enum store_status store_principal_by_token_hash(struct store *s, const char *token_hash,
+						struct principal *out);
+enum store_status store_get_principal(struct store *s, const char *id, struct principal *out);
+/* Insert or replace a principal with its roles, groups and attributes. */
+enum store_status store_put_principal(struct store *s, const struct principal *p);
+enum store_status store_add_token(struct store *s, const char *principal_id,
+				  const char *token_hash, const char *label, int64_t created_at);
+
+/* Routes. */
+enum store_status store_get_route(struct store *s, const char *resource, struct resource_route *out);
+enum store_status store_put_route(struct store *s, const struct resource_route *route);
+enum store_status store_list_routes(struct store *s, const char *after_id, int limit,
+				    struct resource_route **out, size_t *count);
+void resource_route_free(struct resource_route *route);
+
+/* Requests. store_insert_request assigns r->id. */
+enum store_status store_insert_request(struct store *s, struct access_request *r);
+enum store_status store_get_request(struct store *s, int64_t id, struct access_request *out);
+/* Write status, decision fields, grant_id and version of an existing request. */
+enum store_status store_update_request(struct store *s, const struct access_request *r);
+enum store_status store_add_approval(struct store *s, int64_t request_id, const struct approval *a);
+enum store_status store_list_requests(struct store *s, const struct request_query *q,
+				      struct access_request **out, size_t *count);
+/* Ids of pending requests whose expires_at is at or before now. */
+enum store_status store_due_requests(struct store *s, int64_t now, int64_t **ids, size_t *count);
+enum store_status store_count_requests(struct store *s, int status, int64_t *count);
+
+/* Grants. store_insert_grant assigns g->id. */
+enum store_status store_insert_grant(struct store *s, struct grant *g);
+enum store_status store_get_grant(struct store *s, int64_t id, struct grant *out);
+enum store_status store_update_grant(struct store *s, const struct grant *g);
+enum store_status store_list_grants(struct store *s, const struct grant_query *q,
+				    struct grant **out, size_t *count);
+/* Ids of active grants of a principal and/or on a resource (NULL: any). */
+enum store_status store_active_grant_ids(struct store *s, const char *principal,
+					 const char *resource, int64_t **ids, size_t *count);
+/* Ids of active grants whose expires_at is at or before now. */
+enum store_status store_due_grants(struct store *s, int64_t now, int64_t **ids, size_t *count);
+
+/* The earliest time at which a pending request or an active grant falls due, 0 if none. */
+enum store_status store_next_deadline(struct store *s, int64_t *at);
+
+/* Change feed. */
+enum store_status store_append_event(struct store *s, struct feed_event *e);
+/* Events after a sequence number, oldest first, with the feed's bounds. */
+enum store_status store_list_events(struct store *s, int64_t after, int limit,
+				    struct feed_event **out, size_t *count,
+				    int64_t *oldest_seq, int64_t *last_seq);
+enum store_status store_prune_events(struct store *s, int64_t keep);
+/* The seq of the newest event appended so far, 0 when there is none. */
+enum store_status store_feed_position(struct store *s, int64_t *last_seq);
+void feed_event_free(struct feed_event *e);
+
+/* Audit trail. The caller computes the hash chain; the store only appends and reads. */
+enum store_status store_last_audit_hash(struct store *s, int64_t *seq, char **hash);
+enum store_status store_append_audit(struct store *s, const struct audit_entry *e);
+enum store_status store_list_audit(struct store *s, const struct audit_query *q,
+				   struct audit_entry **out, size_t *count);
+
+/* Idempotency keys, scoped to a principal. */
+enum store_status store_get_idempotent(struct store *s, const char *principal, const char *key,
+				       struct idempotent_record *out);
+enum store_status store_put_idempotent(struct store *s, const char *principal, const char *key,
+				       const struct idempotent_record *rec, int64_t created_at);
+enum store_status store_prune_idempotent(struct store *s, int64_t before);
+void idempotent_record_free(struct idempotent_record *rec);
+
+/* A fixed set of connections shared by the HTTP threads, the reaper and the demo. */
+struct store_pool;
+struct store_pool *store_pool_open(const char *path, int size, char *err, size_t errlen);
+/* Borrow a connection, waiting until one is free. */
+struct store *store_pool_acquire(struct store_pool *pool);
+void store_pool_release(struct store_pool *pool, struct store *s);
+void store_pool_close(struct store_pool *pool);
+
+#endif
