@@ -1,0 +1,38 @@
+#ifndef GATEHOUSE_CLIENT_APPLY_H
+#define GATEHOUSE_CLIENT_APPLY_H
+
+/*
+ * Putting objects the broker sent into the cache. Everything here comes
+ * from untrusted JSON: an object that does not decode is rejected with a
+ * message naming the field, and nothing of it is stored.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cache/cache.h"
+
+/* The cached object kind named "request" or "grant" in the API, or -1 for another name. */
+int apply_object_kind(const char *name);
+
+/*
+ * Decode a request or grant and put it into the cache, keeping the JSON as
+ * the broker sent it for the detail view. Returns false with the reason in
+ * err on a decoding or cache failure.
+ */
+bool apply_request(struct cache *cache, const json_t *json, char *err, size_t errlen);
+bool apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen);
+bool apply_object(struct cache *cache, enum cache_object_kind kind, const json_t *json,
+		  char *err, size_t errlen);
+/* Decode an audit entry and put it into the cache. */
+bool apply_audit_entry(struct cache *cache, const json_t *json, char *err, size_t errlen);
+
+/*
+ * Read a "last_seq" or other whole-number field of a JSON object that must
+ * be present and not negative. Returns false with err naming the field.
+ */
+bool apply_read_seq(const json_t *object, const char *field, int64_t *out, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,79 @@
+#ifndef GATEHOUSE_CLIENT_SYNC_INTERNAL_H
+#define GATEHOUSE_CLIENT_SYNC_INTERNAL_H
+
+/* Declarations shared by the files of the sync (client/sync*.c) and hidden from its users. */
+
+#include <stdarg.h>
+
+#include "client/backoff.h"
+#include "client/sync.h"
+
+/* The step of the main chain: /v1/me, then the listings, then the feed, forever. */
+enum sync_phase {
+	SYNC_PHASE_IDLE,            /* not started */
+	SYNC_PHASE_ME,
+	SYNC_PHASE_LIST,
+	SYNC_PHASE_FEED,
+	SYNC_PHASE_WAITING,         /* a timer will start retry_phase */
+};
+
+struct sync_fetch;
+
+struct sync {
+	struct http_client *http;
+	struct cache *cache;
+	struct sync_callbacks callbacks;
+	void *ctx;
+
+	enum sync_phase phase;
+	struct http_request *call;  /* the main chain's call in flight, or NULL */
+	int64_t retry_at_ms;        /* when the timer fires (time_monotonic_ms), 0 for none */
+	enum sync_phase retry_phase;
+	struct backoff backoff;
+	bool resync_needed;         /* list everything before following the feed */
+
+	enum cache_object_kind list_kind;
+	int64_t list_seq;           /* the smallest last_seq of the listings' first pages, -1 before */
+	char *list_cursor;          /* the cursor of the page in flight, NULL for a first page */
+
+	/* A listing set the feed position, and no feed call has accepted it yet. */
+	bool feed_unconfirmed;
+
+	struct principal me;
+	bool have_me;
+
+	/* Notifications wait here until the sync has finished its own work. */
+	enum sync_state state;
+	char *detail;
+	bool state_changed;
+	unsigned changed;
+
+	struct sync_fetch *fetches;
+};
+
+/* Record a new state and detail, to be reported by sync_notify when either changed. */
+void sync_set_state(struct sync *sync, enum sync_state state, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Call on_state and on_changed for what changed since the last call. */
+void sync_notify(struct sync *sync);
+
+/*
+ * Handle a failed step of the main chain: a call that failed (what names
+ * it, "GET /v1/me"), or a response that could not be used (message gives
+ * why, response may be NULL). Schedules the retry from /v1/me and sets the
+ * state that tells the user when it will be.
+ */
+void sync_fail(struct sync *sync, const struct http_response *response, const char *what,
+	       const char *message);
+
+/* Start listing the pending requests and active grants into the cache (client/sync_resync.c). */
+void sync_resync_start(struct sync *sync);
+/* Start the next long poll of the feed from the cache's last_seq. */
+void sync_feed_start(struct sync *sync);
+/* Cancel the audit and object fetches without callbacks (client/sync_fetch.c). */
+void sync_fetches_cancel(struct sync *sync);
+
+/* Percent-encode s for a query string; the caller frees the result. */
+char *sync_query_escape(const char *s);
+
+#endif

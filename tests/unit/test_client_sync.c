@@ -1,0 +1,759 @@
+/*
+ * Tests of the sync (client/sync*.c): a real demo gatehoused, shared by the
+ * "broker" test case, and a fake broker of the test's own on loopback for
+ * outages and malformed responses.
+ */
+
+#include <check.h>
+#include <jansson.h>
+
+#include "api/json.h"
+#include "cache/objects.h"
+#include "cache/outbox.h"
+#include "client/backoff.h"
+#include "client/sync.h"
+#include "tests/support/broker_process.h"
+#include "tests/support/check_main.h"
+#include "tests/support/http_client.h"
+#include "tests/unit/test_client_support.h"
+
+#define FAR_FUTURE_SEQ 1000000000
+#define FAKE_REQUEST_ID 999999999
+#define SYNC_TIMEOUT_MS 60000
+
+static struct broker_process demo;
+
+static void start_demo(void)
+{
+	ck_assert_msg(broker_process_start(&demo, true, NULL), "the demo broker did not start");
+}
+
+static void stop_demo(void)
+{
+	broker_process_cleanup(&demo);
+}
+
+#define MAX_STATES 64
+
+struct recorder {
+	enum sync_state states[MAX_STATES];
+	char details[MAX_STATES][512];
+	int state_count;
+	unsigned changed;          /* every bit reported so far */
+	int changed_calls;
+	char fetch_error[768];
+	int fetch_failures;
+};
+
+static void record_state(void *ctx, enum sync_state state, const char *detail)
+{
+	struct recorder *r = ctx;
+
+	if (r->state_count == MAX_STATES)
+		return;
+	r->states[r->state_count] = state;
+	snprintf(r->details[r->state_count], sizeof r->details[0], "%s", detail);
+	r->state_count++;
+}
+
+static void record_changed(void *ctx, unsigned what)
+{
+	struct recorder *r = ctx;
+
+	r->changed |= what;
+	r->changed_calls++;
+}
+
+static void record_fetch_failure(void *ctx, const char *message)
+{
+	struct recorder *r = ctx;
+
+	snprintf(r->fetch_error, sizeof r->fetch_error, "%s", message);
+	r->fetch_failures++;
+}
+
+static const struct sync_callbacks recorder_callbacks = {
+	.on_state = record_state,
+	.on_changed = record_changed,
+	.on_fetch_failed = record_fetch_failure,
+};
+
+/* One console: a cache in its own directory, an HTTP client and a sync. */
+struct harness {
+	char directory[64];
+	struct cache *cache;
+	struct http_client *http;
+	struct sync *sync;
+	struct recorder recorder;
+	struct test_loop loop;
+};
+
+static void harness_open(struct harness *h, const char *url, const char *token)
+{
+	memset(h, 0, sizeof *h);
+	test_make_directory(h->directory, sizeof h->directory, "test_client_sync");
+	h->cache = test_open_cache(h->directory, "cache.db");
+	h->http = test_http_client(url, token);
+	h->sync = sync_new(h->http, h->cache, &recorder_callbacks, &h->recorder);
+	h->loop.http = h->http;
+	h->loop.sync = h->sync;
+}
+
+static void harness_close(struct harness *h)
+{
+	sync_free(h->sync);
+	http_client_free(h->http);
+	cache_close(h->cache);
+	test_remove_directory(h->directory);
+}
+
+static int64_t cached_last_seq(struct harness *h)
+{
+	int64_t seq = -1;
+
+	ck_assert(cache_get_last_seq(h->cache, &seq));
+	return seq;
+}
+
+/* Synced: online, with a feed position below the one a test planted. */
+static bool is_synced(void *arg)
+{
+	struct harness *h = arg;
+	int64_t seq = cached_last_seq(h);
+
+	return sync_get_state(h->sync) == SYNC_ONLINE && seq > 0 && seq < FAR_FUTURE_SEQ;
+}
+
+static void sync_until_synced(struct harness *h)
+{
+	sync_start(h->sync);
+	ck_assert_msg(test_loop_run(&h->loop, is_synced, h, SYNC_TIMEOUT_MS),
+		      "not synced: state %s, detail \"%s\"", sync_state_name(sync_get_state(h->sync)),
+		      sync_get_detail(h->sync));
+}
+
+/* Count what the broker lists at path, following next_cursor, with a direct call. */
+static long count_listing(const char *token, const char *path)
+{
+	char page_path[512];
+	char cursor[64] = "";
+	long count = 0;
+
+	for (;;) {
+		struct http_result result;
+		snprintf(page_path, sizeof page_path, "%s%s%s", path, cursor[0] ? "&cursor=" : "",
+			 cursor);
+		ck_assert_int_eq(http_call("GET", demo.url, page_path, token, NULL, NULL, &result), 0);
+		ck_assert_int_eq(result.status, 200);
+		count += (long)json_array_size(json_object_get(result.json, "items"));
+		snprintf(cursor, sizeof cursor, "%s", http_json_string(&result, "next_cursor"));
+		http_result_free(&result);
+		if (!cursor[0])
+			return count;
+	}
+}
+
+static void put_fake_pending_request(struct cache *cache)
+{
+	struct access_request fake = {
+		.id = FAKE_REQUEST_ID, .status = REQUEST_PENDING, .requester = "ghost",
+		.resource = "res-ghost", .role = "read", .reason = "planted by the test",
+		.duration_seconds = 3600, .created_at = 1, .expires_at = 2, .approvals_needed = 1,
+		.approver_group = "nobody", .version = 1,
+	};
+
+	ck_assert(cache_put_request(cache, &fake, NULL));
+}
+
+static enum cache_result cached_request_status(struct cache *cache, int64_t id,
+					       enum request_status *status)
+{
+	struct access_request r;
+	enum cache_result found = cache_get_request(cache, id, &r);
+
+	if (found == CACHE_FOUND) {
+		*status = r.status;
+		access_request_free(&r);
+	}
+	return found;
+}
+
+static void fetch_broker_id(char *out, size_t size)
+{
+	struct http_result result;
+
+	ck_assert_int_eq(http_call("GET", demo.url, "/v1/me", demo.admin_token, NULL, NULL, &result), 0);
+	snprintf(out, size, "%s", http_json_string(&result, "broker_id"));
+	http_result_free(&result);
+	ck_assert_int_gt(strlen(out), 0);
+}
+
+START_TEST(test_backoff_delays_double_with_jitter)
+{
+	static const int64_t bases[] = { 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000 };
+	struct backoff backoff;
+
+	backoff_init(&backoff, 1000, 30000);
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+		int64_t delay = backoff_next_delay_ms(&backoff);
+		ck_assert_msg(delay >= bases[i] * 8 / 10, "try %zu: %lld ms", i, (long long)delay);
+		ck_assert_msg(delay <= bases[i] * 12 / 10 && delay <= 30000, "try %zu: %lld ms", i,
+			      (long long)delay);
+	}
+	backoff_reset(&backoff);
+	ck_assert_int_le(backoff_next_delay_ms(&backoff), 1200);
+}
+END_TEST
+
+START_TEST(test_resync_fills_cache)
+{
+	struct harness h;
+	char broker_id[64], *cached_id = NULL, *me_json = NULL;
+	int64_t synced_at = 0;
+
+	harness_open(&h, demo.url, demo.admin_token);
+	sync_until_synced(&h);
+
+	ck_assert_int_eq(cache_count_pending(h.cache),
+			 count_listing(demo.admin_token, "/v1/requests?status=pending&limit=100"));
+	ck_assert_int_eq(cache_count_active_grants(h.cache),
+			 count_listing(demo.admin_token, "/v1/grants?status=active&limit=100"));
+	ck_assert_int_gt(cache_count_active_grants(h.cache), 500);
+
+	fetch_broker_id(broker_id, sizeof broker_id);
+	ck_assert_int_eq(cache_get_broker_id(h.cache, &cached_id), CACHE_FOUND);
+	ck_assert_str_eq(cached_id, broker_id);
+	ck_assert_int_eq(cache_get_me_json(h.cache, &me_json), CACHE_FOUND);
+	ck_assert_ptr_nonnull(strstr(me_json, "\"demo-admin\""));
+	ck_assert(cache_get_synced_at(h.cache, &synced_at));
+	ck_assert_int_gt(synced_at, 0);
+	ck_assert_ptr_nonnull(sync_principal(h.sync));
+	ck_assert_str_eq(sync_principal(h.sync)->id, "demo-admin");
+	ck_assert(sync_principal(h.sync)->roles & ROLE_ADMIN);
+
+	ck_assert_int_ge(h.recorder.state_count, 2);
+	ck_assert_int_eq(h.recorder.states[0], SYNC_CONNECTING);
+	ck_assert_int_eq(h.recorder.states[h.recorder.state_count - 1], SYNC_ONLINE);
+	ck_assert_msg(strstr(h.recorder.details[h.recorder.state_count - 1], "as demo-admin") != NULL,
+		      "detail \"%s\"", h.recorder.details[h.recorder.state_count - 1]);
+	ck_assert_uint_eq(h.recorder.changed & (SYNC_CHANGED_ME | SYNC_CHANGED_REQUESTS |
+						SYNC_CHANGED_GRANTS),
+			  SYNC_CHANGED_ME | SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS);
+	free(cached_id);
+	free(me_json);
+	harness_close(&h);
+}
+END_TEST
+
+/*
+ * Find a pending request without approvals that needs approvals_needed and
+ * that demo-approver may approve; skip picks a later one. Returns its id.
+ */
+static int64_t find_request_for_approver(int approvals_needed, int skip)
+{
+	static const char *const approver_groups[] = {
+		"data-owners", "identity-owners", "infra-owners", "payments-owners",
+	};
+	struct http_result result;
+	size_t i;
+	json_t *item;
+	int64_t found = 0;
+
+	ck_assert_int_eq(http_call("GET", demo.url, "/v1/requests?status=pending&limit=500",
+				   demo.admin_token, NULL, NULL, &result), 0);
+	json_array_foreach(json_object_get(result.json, "items"), i, item) {
+		const char *group = json_string_value(json_object_get(item, "approver_group"));
+		const char *requester = json_string_value(json_object_get(item, "requester"));
+		bool in_group = false;
+		for (size_t g = 0; group && g < sizeof approver_groups / sizeof approver_groups[0]; g++)
+			in_group |= strcmp(group, approver_groups[g]) == 0;
+		if (!in_group || strcmp(requester, "demo-approver") == 0 ||
+		    strcmp(requester, "demo-admin") == 0 ||
+		    json_integer_value(json_object_get(item, "approvals_needed")) != approvals_needed ||
+		    json_array_size(json_object_get(item, "approvals")) != 0)
+			continue;
+		if (skip-- > 0)
+			continue;
+		found = json_integer_value(json_object_get(item, "id"));
+		break;
+	}
+	http_result_free(&result);
+	ck_assert_msg(found > 0, "no pending request for demo-approver needing %d approvals",
+		      approvals_needed);
+	return found;
+}
+
+struct approval_wait {
+	struct harness *harness;
+	int64_t request_id;
+	int64_t grant_id;
+};
+
+/* The request is approved in the cache, and its grant is there too. */
+static bool approval_arrived(void *arg)
+{
+	struct approval_wait *w = arg;
+	enum request_status status;
+	struct grant grant;
+
+	if (cached_request_status(w->harness->cache, w->request_id, &status) != CACHE_FOUND ||
+	    status != REQUEST_APPROVED)
+		return false;
+	if (cache_get_grant(w->harness->cache, w->grant_id, &grant) != CACHE_FOUND)
+		return false;
+	grant_free(&grant);
+	return true;
+}
+
+START_TEST(test_feed_delivers_approval)
+{
+	struct harness h;
+	struct http_result result;
+	char path[96];
+
+	harness_open(&h, demo.url, demo.admin_token);
+	sync_until_synced(&h);
+	int64_t id = find_request_for_approver(1, 0);
+	enum request_status status;
+	ck_assert_int_eq(cached_request_status(h.cache, id, &status), CACHE_FOUND);
+	ck_assert_int_eq(status, REQUEST_PENDING);
+
+	h.recorder.changed = 0;
+	snprintf(path, sizeof path, "/v1/requests/%lld/approve", (long long)id);
+	ck_assert_int_eq(http_call("POST", demo.url, path, demo.approver_token,
+				   "{\"reason\": \"approved outside the console\"}", NULL, &result), 0);
+	ck_assert_int_eq(result.status, 200);
+	int64_t grant_id = http_json_int(&result, "grant_id");
+	http_result_free(&result);
+
+	ck_assert_int_gt(grant_id, 0);
+	struct approval_wait wait = { &h, id, grant_id };
+	ck_assert_msg(test_loop_run(&h.loop, approval_arrived, &wait, 40000),
+		      "the approval did not arrive through the feed");
+	ck_assert(h.recorder.changed & SYNC_CHANGED_REQUESTS);
+
+	struct grant grant;
+	ck_assert_int_eq(cache_get_grant(h.cache, grant_id, &grant), CACHE_FOUND);
+	ck_assert_int_eq(grant.status, GRANT_ACTIVE);
+	ck_assert_int_eq(grant.request_id, id);
+	ck_assert(h.recorder.changed & SYNC_CHANGED_GRANTS);
+	grant_free(&grant);
+	harness_close(&h);
+}
+END_TEST
+
+static bool never(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+START_TEST(test_idle_long_poll_sleeps)
+{
+	struct harness h;
+	unsigned iterations = 0;
+
+	harness_open(&h, demo.url, demo.admin_token);
+	sync_until_synced(&h);
+	/* Let curl send the long poll it was just handed. */
+	test_loop_run(&h.loop, never, NULL, 300);
+	ck_assert_uint_eq(http_client_in_flight(h.http), 1);
+	ck_assert_int_eq(sync_next_timeout_ms(h.sync, time_monotonic_ms()), -1);
+
+	int64_t started = time_monotonic_ms();
+	int64_t first_poll_ms = -1;
+	while (time_monotonic_ms() - started < 3000) {
+		int64_t before = time_monotonic_ms();
+		int left = (int)(3000 - (before - started));
+		ck_assert_int_eq(http_client_poll(h.http, NULL, 0, left), 0);
+		if (first_poll_ms < 0)
+			first_poll_ms = time_monotonic_ms() - before;
+		http_client_perform(h.http);
+		sync_tick(h.sync, time_monotonic_ms());
+		iterations++;
+	}
+	ck_assert_msg(iterations <= 5, "%u loop iterations in 3 s while idle", iterations);
+	ck_assert_int_ge(first_poll_ms, 2500);
+	ck_assert_uint_eq(http_client_in_flight(h.http), 1);
+	ck_assert_int_eq(sync_get_state(h.sync), SYNC_ONLINE);
+	harness_close(&h);
+}
+END_TEST
+
+START_TEST(test_expired_cursor_resyncs)
+{
+	struct harness h;
+	char broker_id[64];
+	enum request_status status;
+
+	harness_open(&h, demo.url, demo.admin_token);
+	fetch_broker_id(broker_id, sizeof broker_id);
+	ck_assert(cache_set_broker_id(h.cache, broker_id));
+	ck_assert(cache_set_last_seq(h.cache, FAR_FUTURE_SEQ));
+	put_fake_pending_request(h.cache);
+
+	sync_until_synced(&h);
+	ck_assert_int_lt(cached_last_seq(&h), FAR_FUTURE_SEQ);
+	ck_assert_int_eq(cached_request_status(h.cache, FAKE_REQUEST_ID, &status), CACHE_NOT_FOUND);
+	ck_assert_int_eq(cache_count_pending(h.cache),
+			 count_listing(demo.admin_token, "/v1/requests?status=pending&limit=100"));
+	harness_close(&h);
+}
+END_TEST
+
+START_TEST(test_broker_change_clears_cache)
+{
+	struct harness h;
+	char broker_id[64], key[OUTBOX_KEY_SIZE], *cached_id = NULL;
+	enum request_status status;
+
+	harness_open(&h, demo.url, demo.admin_token);
+	ck_assert(cache_set_broker_id(h.cache, "another-broker"));
+	ck_assert(cache_set_last_seq(h.cache, 3));
+	put_fake_pending_request(h.cache);
+	ck_assert_int_gt(cache_outbox_add(h.cache, "POST", "/v1/requests/1/approve", "{}", 1,
+					  "request", 1, "approve request 1", key), 0);
+
+	sync_until_synced(&h);
+	bool reported = false;
+	for (int i = 0; i < h.recorder.state_count; i++) {
+		const char *detail = h.recorder.details[i];
+		if (strstr(detail, "another broker") && strstr(detail, "cache was cleared") &&
+		    strstr(detail, "1 queued actions"))
+			reported = true;
+	}
+	ck_assert_msg(reported, "last detail \"%s\"", sync_get_detail(h.sync));
+	ck_assert_int_eq(cached_request_status(h.cache, FAKE_REQUEST_ID, &status), CACHE_NOT_FOUND);
+	fetch_broker_id(broker_id, sizeof broker_id);
+	ck_assert_int_eq(cache_get_broker_id(h.cache, &cached_id), CACHE_FOUND);
+	ck_assert_str_eq(cached_id, broker_id);
+	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 1);
+	ck_assert_int_gt(cache_count_pending(h.cache), 0);
+	free(cached_id);
+	harness_close(&h);
+}
+END_TEST
+
+static bool fake_request_gone(void *arg)
+{
+	struct harness *h = arg;
+	enum request_status status;
+
+	return cached_request_status(h->cache, FAKE_REQUEST_ID, &status) == CACHE_NOT_FOUND;
+}
+
+START_TEST(test_refresh_lists_again)
+{
+	struct harness h;
+
+	harness_open(&h, demo.url, demo.admin_token);
+	sync_until_synced(&h);
+	put_fake_pending_request(h.cache);
+	ck_assert(!fake_request_gone(&h));
+	sync_refresh(h.sync);
+	ck_assert(test_loop_run(&h.loop, fake_request_gone, &h, SYNC_TIMEOUT_MS));
+	ck_assert(test_loop_run(&h.loop, is_synced, &h, SYNC_TIMEOUT_MS));
+	harness_close(&h);
+}
+END_TEST
+
+static bool audit_changed(void *arg)
+{
+	struct harness *h = arg;
+
+	return (h->recorder.changed & SYNC_CHANGED_AUDIT) || h->recorder.fetch_failures > 0;
+}
+
+START_TEST(test_fetch_audit_stores_entries)
+{
+	struct harness h;
+	struct http_result result;
+	struct audit_entry *entries;
+	char path[128];
+	int64_t id = find_request_for_approver(1, 1);
+
+	harness_open(&h, demo.url, demo.admin_token);
+	ck_assert(!sync_fetch_audit(h.sync, "principal", id));
+	ck_assert(!sync_fetch_audit(h.sync, "request", 0));
+	ck_assert(sync_fetch_audit(h.sync, "request", id));
+	ck_assert(test_loop_run(&h.loop, audit_changed, &h, 20000));
+	ck_assert_msg(h.recorder.fetch_failures == 0, "%s", h.recorder.fetch_error);
+
+	snprintf(path, sizeof path, "/v1/audit?object=request&object_id=%lld", (long long)id);
+	ck_assert_int_eq(http_call("GET", demo.url, path, demo.admin_token, NULL, NULL, &result), 0);
+	size_t expected = json_array_size(json_object_get(result.json, "items"));
+	http_result_free(&result);
+	size_t count = cache_list_audit(h.cache, "request", id, &entries);
+	ck_assert_uint_gt(count, 0);
+	ck_assert_uint_eq(count, expected);
+	ck_assert_str_eq(entries[0].action, "request.create");
+	audit_entries_free(entries, count);
+	harness_close(&h);
+}
+END_TEST
+
+static bool fetch_failed(void *arg)
+{
+	return ((struct harness *)arg)->recorder.fetch_failures > 0;
+}
+
+START_TEST(test_fetch_object_reports_failure)
+{
+	struct harness h;
+
+	harness_open(&h, demo.url, demo.admin_token);
+	ck_assert(sync_fetch_object(h.sync, "request", FAKE_REQUEST_ID));
+	ck_assert(test_loop_run(&h.loop, fetch_failed, &h, 20000));
+	ck_assert_msg(strstr(h.recorder.fetch_error, "reloading request 999999999 failed") != NULL,
+		      "message \"%s\"", h.recorder.fetch_error);
+	ck_assert_msg(strstr(h.recorder.fetch_error, "not found") != NULL, "message \"%s\"",
+		      h.recorder.fetch_error);
+	harness_close(&h);
+}
+END_TEST
+
+static bool is_unauthorized(void *arg)
+{
+	return sync_get_state(((struct harness *)arg)->sync) == SYNC_UNAUTHORIZED;
+}
+
+START_TEST(test_invalid_token_unauthorized)
+{
+	struct harness h;
+
+	harness_open(&h, demo.url, "ghs_this_token_does_not_exist_anywhere");
+	sync_start(h.sync);
+	ck_assert(test_loop_run(&h.loop, is_unauthorized, &h, 20000));
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "rejected the token (HTTP 401)") != NULL,
+		      "detail \"%s\"", sync_get_detail(h.sync));
+	ck_assert_ptr_null(strstr(sync_get_detail(h.sync), "ghs_this_token"));
+	ck_assert_int_gt(sync_next_timeout_ms(h.sync, time_monotonic_ms()), 60000);
+	ck_assert_uint_eq(http_client_in_flight(h.http), 0);
+	harness_close(&h);
+}
+END_TEST
+
+/* What the fake broker sends. */
+enum fake_mode {
+	FAKE_GOOD,
+	FAKE_BAD_ME,                /* /v1/me with a number for id */
+	FAKE_HTML_ME,               /* /v1/me as an HTML page */
+	FAKE_BAD_EVENT,             /* an event whose request has a number for status */
+	FAKE_FAST_EMPTY,            /* /v1/events responds at once, empty, ignoring wait */
+};
+
+struct fake_broker {
+	atomic_int mode;
+	atomic_uint events_calls;
+};
+
+static const char fake_request_json[] =
+	"{\"id\": 1, \"status\": \"pending\", \"requester\": \"emp-1\", \"resource\": \"res-1\","
+	" \"role\": \"read\", \"reason\": \"fake\", \"duration_seconds\": 3600,"
+	" \"created_at\": \"2026-12-04T15:00:00Z\", \"decided_at\": null,"
+	" \"expires_at\": \"2026-12-05T15:00:00Z\", \"approvals_needed\": 1,"
+	" \"approver_group\": \"ops\", \"approvals\": [], \"decided_by\": null,"
+	" \"decision_reason\": null, \"grant_id\": null, \"version\": 1}";
+
+static void fake_handler(struct test_server *server, int fd, const struct test_request *request)
+{
+	struct fake_broker *fake = server->ctx;
+	int mode = atomic_load(&fake->mode);
+	const char *path = request->target;
+	char body[2048];
+
+	if (strcmp(path, "/v1/me") == 0 && mode == FAKE_BAD_ME) {
+		test_respond(fd, 200, "application/json", "{\"id\": 5, \"broker_id\": \"fake\"}");
+	} else if (strcmp(path, "/v1/me") == 0 && mode == FAKE_HTML_ME) {
+		test_respond(fd, 200, "text/html", "<html>Sign in to the Wi-Fi</html>");
+	} else if (strcmp(path, "/v1/me") == 0) {
+		test_respond(fd, 200, "application/json",
+			     "{\"id\": \"fake-admin\", \"display_name\": \"Fake\", \"roles\": [\"admin\"],"
+			     " \"groups\": [], \"attributes\": {}, \"broker_id\": \"fake-broker\"}");
+	} else if (strncmp(path, "/v1/requests?", 13) == 0) {
+		snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": null, \"last_seq\": 5}",
+			 fake_request_json);
+		test_respond(fd, 200, "application/json", body);
+	} else if (strncmp(path, "/v1/grants?", 11) == 0) {
+		test_respond(fd, 200, "application/json",
+			     "{\"items\": [], \"next_cursor\": null, \"last_seq\": 5}");
+	} else if (strncmp(path, "/v1/events?", 11) == 0) {
+		atomic_fetch_add(&fake->events_calls, 1);
+		if (mode == FAKE_BAD_EVENT)
+			test_respond(fd, 200, "application/json",
+				     "{\"events\": [{\"seq\": 6, \"type\": \"request.created\","
+				     " \"object\": \"request\", \"id\": 2,"
+				     " \"data\": {\"id\": 2, \"status\": 7}}], \"last_seq\": 6}");
+		else if (mode == FAKE_FAST_EMPTY)
+			test_respond(fd, 200, "application/json", "{\"events\": [], \"last_seq\": 5}");
+		else {
+			test_server_hold(server, 2000);
+			test_respond(fd, 200, "application/json", "{\"events\": [], \"last_seq\": 5}");
+		}
+	} else {
+		test_respond(fd, 404, "application/problem+json",
+			     "{\"code\": \"not_found\", \"detail\": \"no such path\"}");
+	}
+}
+
+static bool is_offline(void *arg)
+{
+	return sync_get_state(((struct harness *)arg)->sync) == SYNC_OFFLINE;
+}
+
+static bool is_online(void *arg)
+{
+	return sync_get_state(((struct harness *)arg)->sync) == SYNC_ONLINE;
+}
+
+START_TEST(test_offline_then_online)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	test_server_bind(&server, fake_handler, &fake);
+	harness_open(&h, server.url, "ghs_fake_token");
+	sync_start(h.sync);
+	ck_assert(test_loop_run(&h.loop, is_offline, &h, 10000));
+	const char *detail = sync_get_detail(h.sync);
+	ck_assert_msg(strstr(detail, "broker unreachable: connection refused") != NULL,
+		      "detail \"%s\"", detail);
+	ck_assert_msg(strstr(detail, "retrying in") != NULL, "detail \"%s\"", detail);
+	int first_delay = sync_next_timeout_ms(h.sync, time_monotonic_ms());
+	ck_assert_int_ge(first_delay, 0);
+	ck_assert_int_le(first_delay, 1200);
+
+	test_server_listen(&server);
+	ck_assert(test_loop_run(&h.loop, is_online, &h, 10000));
+	ck_assert(test_loop_run(&h.loop, is_synced, &h, 10000));
+	ck_assert_int_eq(cached_last_seq(&h), 5);
+	ck_assert_int_eq(cache_count_pending(h.cache), 1);
+	ck_assert_int_eq(h.recorder.states[0], SYNC_CONNECTING);
+	ck_assert_int_eq(h.recorder.states[1], SYNC_OFFLINE);
+	ck_assert_int_eq(h.recorder.states[h.recorder.state_count - 1], SYNC_ONLINE);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+static bool has_two_failures(void *arg)
+{
+	struct harness *h = arg;
+	int offline = 0;
+
+	for (int i = 0; i < h->recorder.state_count; i++)
+		offline += h->recorder.states[i] == SYNC_OFFLINE;
+	return offline >= 2;
+}
+
+START_TEST(test_offline_retry_delay_grows)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	test_server_bind(&server, fake_handler, &fake);
+	harness_open(&h, server.url, "ghs_fake_token");
+	sync_start(h.sync);
+	ck_assert(test_loop_run(&h.loop, has_two_failures, &h, 10000));
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "(attempt 3)") != NULL, "detail \"%s\"",
+		      sync_get_detail(h.sync));
+	int second_delay = sync_next_timeout_ms(h.sync, time_monotonic_ms());
+	ck_assert_int_ge(second_delay, 1500);
+	ck_assert_int_le(second_delay, 2400);
+	ck_assert_uint_eq(http_client_in_flight(h.http), 0);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+/* Start a sync against the fake broker in mode, wait for OFFLINE, and check its detail. */
+static void expect_offline(enum fake_mode mode, const char *expected)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	atomic_store(&fake.mode, mode);
+	test_server_start(&server, fake_handler, &fake);
+	harness_open(&h, server.url, "ghs_fake_token");
+	sync_start(h.sync);
+	ck_assert(test_loop_run(&h.loop, is_offline, &h, 20000));
+	ck_assert_msg(strstr(sync_get_detail(h.sync), expected) != NULL, "mode %d: detail \"%s\"",
+		      mode, sync_get_detail(h.sync));
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "retrying in") != NULL, "detail \"%s\"",
+		      sync_get_detail(h.sync));
+	if (mode == FAKE_BAD_EVENT) {
+		enum request_status status;
+		ck_assert_int_eq(cached_last_seq(&h), 5);
+		ck_assert_int_eq(cached_request_status(h.cache, 2, &status), CACHE_NOT_FOUND);
+	}
+	harness_close(&h);
+	test_server_stop(&server);
+}
+
+START_TEST(test_malformed_me_goes_offline)
+{
+	expect_offline(FAKE_BAD_ME, "field \"id\": expected a string");
+	expect_offline(FAKE_HTML_ME, "text/html, not JSON");
+}
+END_TEST
+
+START_TEST(test_malformed_event_not_applied)
+{
+	expect_offline(FAKE_BAD_EVENT, "field \"status\"");
+}
+END_TEST
+
+START_TEST(test_empty_feed_does_not_spin)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	atomic_store(&fake.mode, FAKE_FAST_EMPTY);
+	test_server_start(&server, fake_handler, &fake);
+	harness_open(&h, server.url, "ghs_fake_token");
+	sync_until_synced(&h);
+	unsigned before = atomic_load(&fake.events_calls);
+	test_loop_run(&h.loop, never, NULL, 3000);
+	unsigned calls = atomic_load(&fake.events_calls) - before;
+	ck_assert_msg(calls <= 5, "%u feed calls in 3 s", calls);
+	ck_assert_uint_ge(calls, 2);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+static Suite *client_sync_suite(void)
+{
+	Suite *suite = suite_create("client_sync");
+	TCase *broker = tcase_create("broker");
+	TCase *fake = tcase_create("fake");
+
+	tcase_set_timeout(broker, 120);
+	tcase_add_unchecked_fixture(broker, start_demo, stop_demo);
+	tcase_add_test(broker, test_resync_fills_cache);
+	tcase_add_test(broker, test_feed_delivers_approval);
+	tcase_add_test(broker, test_idle_long_poll_sleeps);
+	tcase_add_test(broker, test_expired_cursor_resyncs);
+	tcase_add_test(broker, test_broker_change_clears_cache);
+	tcase_add_test(broker, test_refresh_lists_again);
+	tcase_add_test(broker, test_fetch_audit_stores_entries);
+	tcase_add_test(broker, test_fetch_object_reports_failure);
+	tcase_add_test(broker, test_invalid_token_unauthorized);
+	suite_add_tcase(suite, broker);
+
+	tcase_set_timeout(fake, 60);
+	tcase_add_test(fake, test_backoff_delays_double_with_jitter);
+	tcase_add_test(fake, test_offline_then_online);
+	tcase_add_test(fake, test_offline_retry_delay_grows);
+	tcase_add_test(fake, test_malformed_me_goes_offline);
+	tcase_add_test(fake, test_malformed_event_not_applied);
+	tcase_add_test(fake, test_empty_feed_does_not_spin);
+	suite_add_tcase(suite, fake);
+	return suite;
+}
+
+CHECK_MAIN(client_sync_suite)
