@@ -139,8 +139,8 @@ static int principal_add(const struct admin_options *o)
 	struct store *s;
 	int status = 1;
 
-	if (!o->id || !o->roles) {
-		fprintf(stderr, "gatehoused: principal add needs --id ID and --roles LIST\n");
+	if (!o->id || !*o->id || !o->roles) {
+		fprintf(stderr, "gatehoused: principal add needs a non-empty --id ID and --roles LIST\n");
 		return 2;
 	}
 	if (!roles_parse(o->roles, &p.roles) || p.roles == 0) {
@@ -172,8 +172,8 @@ static int resource_set(const struct admin_options *o)
 	char *end = NULL;
 	int status = 1;
 
-	if (!o->id || !o->group) {
-		fprintf(stderr, "gatehoused: resource set needs --id ID and --group GROUP\n");
+	if (!o->id || !*o->id || !o->group || !*o->group) {
+		fprintf(stderr, "gatehoused: resource set needs a non-empty --id ID and --group GROUP\n");
 		return 2;
 	}
 	route.approvals_needed = o->approvals ? (int)strtol(o->approvals, &end, 10) : 1;

@@ -23,9 +23,16 @@ static enum store_status read_page(struct http_exchange *x, int64_t after, int l
 				   struct feed_page *page)
 {
 	struct store *s = store_pool_acquire(x->broker->pool);
-	enum store_status status = store_list_events(s, after, limit, &page->events, &page->count,
-						     &page->oldest_seq, &page->last_seq);
+	/*
+	 * One read transaction, so that the bounds and the events come from the same
+	 * snapshot: a write that prunes in between must not open a silent gap.
+	 */
+	enum store_status status = store_begin_read(s);
 
+	if (status == STORE_OK)
+		status = store_list_events(s, after, limit, &page->events, &page->count,
+					   &page->oldest_seq, &page->last_seq);
+	store_rollback(s);
 	store_pool_release(x->broker->pool, s);
 	return status;
 }

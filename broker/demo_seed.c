@@ -456,12 +456,16 @@ static bool seed_pending(struct seed *seed, int64_t pending_ttl)
 		int64_t at = seed->now - 6 * 3600 + i * (6 * 3600 / INITIAL_PENDING);
 		ok = create_pending(seed, requester, ROLE_REQUESTER, resource, at, pending_ttl);
 	}
-	/* Requests of the demo principals themselves: the admin's shows that self-approval is refused. */
+	/*
+	 * Requests of the demo principals themselves: the admin's shows that self-approval is refused.
+	 * The row numbers wrap around, so that a history shorter than 203 rows still works.
+	 */
 	for (int i = 0; ok && i < 3; i++) {
-		snprintf(resource, sizeof resource, "res-%ld", seed->h->rows[i * 101].resource);
+		snprintf(resource, sizeof resource, "res-%ld",
+			 seed->h->rows[(size_t)i * 101 % seed->h->count].resource);
 		ok = create_pending(seed, DEMO_REQUESTER, ROLE_REQUESTER, resource, seed->now - 600 + i, pending_ttl);
 	}
-	snprintf(resource, sizeof resource, "res-%ld", seed->h->rows[7].resource);
+	snprintf(resource, sizeof resource, "res-%ld", seed->h->rows[7 % seed->h->count].resource);
 	return ok && create_pending(seed, DEMO_ADMIN, ROLE_ADMIN, resource, seed->now - 300, pending_ttl);
 }
 

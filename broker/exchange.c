@@ -174,7 +174,7 @@ json_t *exchange_body_object(struct http_exchange *x, const char *const *allowed
 		if (!field_allowed(allowed, key)) {
 			snprintf(detail, sizeof detail, "unknown field \"%.64s\"", key);
 			/* key belongs to body: fail before freeing it */
-			exchange_fail_invalid(x, "body", detail);
+			exchange_fail_invalid(x, key, detail);
 			json_decref(body);
 			return NULL;
 		}

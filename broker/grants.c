@@ -7,6 +7,7 @@
 #include "broker/audit.h"
 #include "broker/authz.h"
 #include "broker/feed.h"
+#include "broker/requests.h"
 #include "common/alloc.h"
 
 #define SYSTEM_ACTOR "system"
@@ -76,7 +77,7 @@ static bool valid_reason(const char *reason, struct outcome *o)
 		outcome_invalid(o, "reason", "a reason is required to revoke");
 		return false;
 	}
-	if (strlen(reason) > GRANT_REASON_MAX) {
+	if (requests_text_length(reason) > GRANT_REASON_MAX) {
 		outcome_invalid(o, "reason", "reason must be at most %d characters", GRANT_REASON_MAX);
 		return false;
 	}
@@ -193,4 +194,5 @@ void grants_expire_due(struct store *s, int64_t now, size_t *count, struct outco
 			(*count)++;
 		grant_free(&g);
 	}
+	free(ids);
 }

@@ -7,13 +7,16 @@
 #include "broker/http_server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "broker/exchange.h"
 #include "broker/routes.h"
@@ -26,12 +29,19 @@
 #define CONNECTION_LIMIT 256
 /* Longer than the longest long poll (60 s), so that idle timeouts never cut one short. */
 #define CONNECTION_TIMEOUT_SECONDS 90
+/* How long a stop waits for the requests in flight, which long polls end at once on a stop. */
+#define DRAIN_TIMEOUT_MS 5000
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct broker *broker;
 	char *tls_cert;
 	char *tls_key;
+
+	/* Requests from their first byte until their response is sent, for a stop to wait on. */
+	pthread_mutex_t lock;
+	pthread_cond_t drained;
+	int in_flight;
 };
 
 /* Per-connection state for one request, from its first byte to the completion callback. */
@@ -91,6 +101,10 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 
 	if (!state)
 		return;
+	pthread_mutex_lock(&server->lock);
+	if (--server->in_flight == 0)
+		pthread_cond_broadcast(&server->drained);
+	pthread_mutex_unlock(&server->lock);
 	if (!server->broker->config.quiet) {
 		describe_peer(connection, peer, sizeof peer);
 		log_info("%s %s %s %d %lldms %s%s", peer, state->method, state->path, state->status,
@@ -188,7 +202,7 @@ static enum MHD_Result handle(struct http_server *server, struct MHD_Connection 
 	router_dispatch(&x);
 	state->status = x.status;
 	if (x.principal.id)
-		snprintf(state->principal, sizeof state->principal, "%s", x.principal.id);
+		escape_for_log(x.principal.id, state->principal, sizeof state->principal);
 	result = send_response(connection, &x);
 	free(x.response_body);
 	principal_free(&x.principal);
@@ -205,6 +219,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	(void)version;
 	if (!state) {
 		*con_cls = state = start_request(connection, method, url);
+		pthread_mutex_lock(&server->lock);
+		server->in_flight++;
+		pthread_mutex_unlock(&server->lock);
 		if (declared_too_large(connection))
 			return respond_early(connection, server, state, 413, "too_large",
 					     "the body is over 64 KiB");
@@ -320,6 +337,8 @@ static void free_server(struct http_server *server)
 		explicit_bzero(server->tls_key, strlen(server->tls_key));
 	free(server->tls_key);
 	free(server->tls_cert);
+	pthread_mutex_destroy(&server->lock);
+	pthread_cond_destroy(&server->drained);
 	free(server);
 }
 
@@ -332,6 +351,8 @@ struct http_server *http_server_start(struct broker *b, char *err, size_t errlen
 			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 
 	server->broker = b;
+	pthread_mutex_init(&server->lock, NULL);
+	pthread_cond_init(&server->drained, NULL);
 	if (!parse_listen(b->config.listen, &addr, &addr_len, err, errlen) ||
 	    !load_tls(server, &b->config, err, errlen)) {
 		free_server(server);
@@ -377,10 +398,31 @@ unsigned http_server_port(struct http_server *server)
 	return info ? info->port : 0;
 }
 
+/* Wait, at most DRAIN_TIMEOUT_MS, until no request is in flight. */
+static void wait_for_drain(struct http_server *server)
+{
+	int64_t deadline_ms = time_now_ms() + DRAIN_TIMEOUT_MS;
+	struct timespec deadline = {
+		.tv_sec = (time_t)(deadline_ms / 1000),
+		.tv_nsec = (long)(deadline_ms % 1000) * 1000000L,
+	};
+
+	pthread_mutex_lock(&server->lock);
+	while (server->in_flight > 0) {
+		if (pthread_cond_timedwait(&server->drained, &server->lock, &deadline) == ETIMEDOUT) {
+			log_warn("stopping with %d requests still in flight", server->in_flight);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&server->lock);
+}
+
 void http_server_stop(struct http_server *server)
 {
 	if (!server)
 		return;
+	/* MHD_stop_daemon shuts every connection at once, so first let the responses go out. */
+	wait_for_drain(server);
 	MHD_stop_daemon(server->daemon);
 	free_server(server);
 }

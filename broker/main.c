@@ -14,8 +14,7 @@
 #include "broker/reaper.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-
-#define GATEHOUSE_VERSION "0.1.0"
+#include "common/version.h"
 
 static const char usage[] =
 	"usage: gatehoused --db FILE [options]\n"

@@ -14,9 +14,19 @@
 /* The principal recorded for changes the broker makes on its own (expiry, auto-approval). */
 #define SYSTEM_ACTOR "system"
 
+size_t requests_text_length(const char *text)
+{
+	size_t count = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; p && *p; p++)
+		if ((*p & 0xc0) != 0x80) /* not a continuation byte */
+			count++;
+	return count;
+}
+
 static bool text_length_ok(const char *s, size_t max)
 {
-	size_t n = s ? strlen(s) : 0;
+	size_t n = requests_text_length(s);
 
 	return n >= 1 && n <= max;
 }
@@ -272,7 +282,7 @@ void requests_decide(struct store *s, const struct principal *actor, int64_t id,
 		outcome_store_failure(o, status, "loading the request");
 		return;
 	}
-	if (reason && strlen(reason) > REQUEST_REASON_MAX) {
+	if (requests_text_length(reason) > REQUEST_REASON_MAX) {
 		outcome_invalid(o, "reason", "reason must be at most %d characters", REQUEST_REASON_MAX);
 		return;
 	}

@@ -9,6 +9,7 @@
  * wrote may be kept: the caller rolls back.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api/model.h"
@@ -31,6 +32,12 @@ enum decision {
 	DECISION_DENY,
 	DECISION_CANCEL,
 };
+
+/*
+ * The number of characters (Unicode code points) in UTF-8 text, 0 for NULL.
+ * The API's length limits count characters, not bytes.
+ */
+size_t requests_text_length(const char *text);
 
 /* Create a request; out receives it (approved at once when its route needs no approvals). */
 void requests_create(struct store *s, const struct principal *actor, const struct new_request *in,

@@ -240,6 +240,12 @@ static void run_write(struct http_exchange *x, const struct route *route)
 		return;
 	}
 	status = key ? remember_answer(x, key, fingerprint) : STORE_OK;
+	/*
+	 * Trim the feed to --event-retention events in each API write, so that an expired cursor
+	 * gets 410 at once. The reaper's own changes wait for its pruning once a minute.
+	 */
+	if (status == STORE_OK)
+		status = store_prune_events(x->store, x->broker->config.event_retention);
 	if (status == STORE_OK)
 		status = store_commit(x->store);
 	if (status != STORE_OK) {

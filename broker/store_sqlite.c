@@ -2,6 +2,7 @@
 
 #include "broker/store_sqlite.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,11 +29,19 @@ static bool exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return false;
 }
 
-/* Create the file with mode 0600 before SQLite does: it holds token hashes and the audit trail. */
+/*
+ * Create the file with mode 0600 before SQLite does: it holds token hashes and the audit trail.
+ * An existing file is left alone, because closing a descriptor of a file drops every POSIX
+ * lock that this process has on it, the locks of the pool's open connections included. Without
+ * its lock a connection looks absent to other processes, and the last of those to close
+ * deletes the WAL file that the connection still reads.
+ */
 static bool create_private_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
+	if (fd < 0 && errno == EEXIST)
+		return true;
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open database %s: %m", path);
 		return false;
