@@ -1,0 +1,6 @@
+#ifndef GATEHOUSE_VERSION_H
+#define GATEHOUSE_VERSION_H
+
+#define GATEHOUSE_VERSION "0.1.0"
+
+#endif
