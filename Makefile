@@ -55,13 +55,19 @@ CONSOLE_LDLIBS = $(call pkg_libs,$(CONSOLE_PKGS)) -lpthread -lm
 TEST_LDLIBS    = $(call pkg_libs,$(sort $(BROKER_PKGS) $(CONSOLE_PKGS) $(TEST_PKGS))) -lpthread -lm
 
 .PHONY: all deps check unit e2e run bench fuzz clean install lint
-all: $(BROKER_BIN)
+all: $(BROKER_BIN) $(CONSOLE_BIN)
 
 .SECONDARY:
 
+# V=1 shows the full commands.
+ifeq ($(V),)
+Q = @
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 	@rm -f $@
@@ -99,7 +105,7 @@ check:
 unit: $(UNIT_BINS) $(BROKER_BIN)
 	@GATEHOUSED=$(abspath $(BROKER_BIN)) GATEHOUSE_SOURCE=$(CURDIR) sh tests/unit/run.sh $(UNIT_BINS)
 
-e2e: $(BROKER_BIN)
+e2e: $(BROKER_BIN) $(CONSOLE_BIN)
 	BUILD=$(abspath $(BUILD)) sh tests/e2e/run.sh
 
 run: 
@@ -116,7 +122,9 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gatehouse
 	install -m 0755 $(BROKER_BIN) $(CONSOLE_BIN) $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/share/gatehouse/themes
 	install -m 0644 data/amazon_train.csv $(DESTDIR)$(PREFIX)/share/gatehouse
+	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/gatehouse/themes
 
 clean:
 	rm -rf build

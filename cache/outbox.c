@@ -192,6 +192,22 @@ bool cache_outbox_mark(struct cache *cache, int64_t id, enum outbox_state state,
 	return ok;
 }
 
+int64_t cache_outbox_fail_unsent(struct cache *cache, const char *error)
+{
+	sqlite3_stmt *statement = cache_prepare(cache,
+		"UPDATE outbox SET state = 'failed', last_status = NULL, last_error = ?1,"
+		" updated_at = ?2 WHERE state IN ('queued', 'sending')");
+	bool ok;
+
+	if (!statement)
+		return -1;
+	cache_bind_text(statement, 1, error);
+	sqlite3_bind_int64(statement, 2, time_now());
+	ok = cache_step_done(cache, statement, "fail unsent outbox items");
+	sqlite3_finalize(statement);
+	return ok ? sqlite3_changes(cache->db) : -1;
+}
+
 int64_t cache_outbox_pending_count(struct cache *cache)
 {
 	sqlite3_stmt *statement = cache_prepare(cache,

@@ -72,6 +72,13 @@ enum cache_result cache_outbox_claim_next(struct cache *cache, int64_t stale_aft
 bool cache_outbox_mark(struct cache *cache, int64_t id, enum outbox_state state,
 		       int http_status, const char *error);
 
+/*
+ * Mark every item queued or being sent as failed with error, so that it is
+ * never sent: for actions meant for a broker that no longer answers at the
+ * URL. Returns how many items it marked, or -1 on failure.
+ */
+int64_t cache_outbox_fail_unsent(struct cache *cache, const char *error);
+
 /* Count the items queued or being sent. */
 int64_t cache_outbox_pending_count(struct cache *cache);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "cache/outbox.h"
 #include "client/apply.h"
 #include "client/sync_internal.h"
 #include "common/alloc.h"
@@ -184,6 +185,10 @@ static int64_t check_broker_id(struct sync *sync, const char *broker_id, bool *c
 		return -1;
 	if (*changed) {
 		unsent = cache_clear_objects(sync->cache);
+		/* Ids in those actions name objects of the other broker: never send them here. */
+		if (unsent > 0)
+			unsent = cache_outbox_fail_unsent(sync->cache,
+				"not sent: queued for another broker that answered at this URL before");
 		if (unsent < 0)
 			return -1;
 		sync->changed |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS | SYNC_CHANGED_AUDIT;
@@ -215,21 +220,18 @@ static bool decode_me(const struct http_response *response, struct principal *me
 	return true;
 }
 
-/*
- * NOTE: outbox items queued for the previous broker stay queued, and the
- * sender sends them to the new one unless the UI asks the user first.
- */
 static void report_online(struct sync *sync, bool broker_changed, int64_t unsent)
 {
 	const char *url = http_client_base_url(sync->http);
 
+	sync->broker_changed = broker_changed;
 	if (!broker_changed)
 		sync_set_state(sync, SYNC_ONLINE, "connected to %s as %s", url, sync->me.id);
 	else if (unsent > 0)
 		sync_set_state(sync, SYNC_ONLINE,
 			       "another broker is now at %s, so the cache was cleared; "
-			       "%lld queued actions were meant for the previous broker", url,
-			       (long long)unsent);
+			       "%lld queued actions were meant for the previous broker and "
+			       "were not sent", url, (long long)unsent);
 	else
 		sync_set_state(sync, SYNC_ONLINE,
 			       "another broker is now at %s, so the cache was cleared", url);
@@ -448,6 +450,11 @@ void sync_tick(struct sync *sync, int64_t now_ms)
 	else
 		send_me(sync);
 	sync_notify(sync);
+}
+
+bool sync_broker_changed(const struct sync *sync)
+{
+	return sync->broker_changed;
 }
 
 enum sync_state sync_get_state(const struct sync *sync)

@@ -94,6 +94,8 @@ bool sync_fetch_audit(struct sync *sync, const char *kind, int64_t id);
 bool sync_fetch_object(struct sync *sync, const char *kind, int64_t id);
 
 enum sync_state sync_get_state(const struct sync *sync);
+/* Whether the last /v1/me named another broker than the cache had (the cache was cleared). */
+bool sync_broker_changed(const struct sync *sync);
 /* The current state's detail, "" when there is none. */
 const char *sync_get_detail(const struct sync *sync);
 /* The principal from the last /v1/me, or NULL before the first response. */

@@ -41,6 +41,8 @@ struct sync {
 
 	struct principal me;
 	bool have_me;
+	/* The last /v1/me named another broker_id than the cache had. */
+	bool broker_changed;
 
 	/* Notifications wait here until the sync has finished its own work. */
 	enum sync_state state;

@@ -419,7 +419,7 @@ START_TEST(test_broker_change_clears_cache)
 	for (int i = 0; i < h.recorder.state_count; i++) {
 		const char *detail = h.recorder.details[i];
 		if (strstr(detail, "another broker") && strstr(detail, "cache was cleared") &&
-		    strstr(detail, "1 queued actions"))
+		    strstr(detail, "1 queued actions") && strstr(detail, "were not sent"))
 			reported = true;
 	}
 	ck_assert_msg(reported, "last detail \"%s\"", sync_get_detail(h.sync));
@@ -427,7 +427,14 @@ START_TEST(test_broker_change_clears_cache)
 	fetch_broker_id(broker_id, sizeof broker_id);
 	ck_assert_int_eq(cache_get_broker_id(h.cache, &cached_id), CACHE_FOUND);
 	ck_assert_str_eq(cached_id, broker_id);
-	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 1);
+	/* The action named an object of the other broker: it must never be sent here. */
+	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 0);
+	struct outbox_item *items;
+	size_t count = cache_outbox_list_recent(h.cache, 10, &items);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_int_eq(items[0].state, OUTBOX_FAILED);
+	ck_assert_ptr_nonnull(strstr(items[0].last_error, "another broker"));
+	outbox_items_free(items, count);
 	ck_assert_int_gt(cache_count_pending(h.cache), 0);
 	free(cached_id);
 	harness_close(&h);

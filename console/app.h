@@ -1,0 +1,121 @@
+#ifndef GATEHOUSE_APP_H
+#define GATEHOUSE_APP_H
+
+/*
+ * The console application: the panes, the dialogs of an action in progress,
+ * the connection state, and the status line, around one event loop. Views
+ * call the app_* functions below; the client's callbacks land here too.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/model.h"
+#include "cache/cache.h"
+#include "client/http.h"
+#include "client/outbox.h"
+#include "client/sync.h"
+#include "console/options.h"
+#include "tui/dialog.h"
+#include "tui/screen.h"
+#include "tui/status.h"
+#include "views/view.h"
+
+enum app_pane {
+	PANE_PENDING,
+	PANE_GRANTS,
+	PANE_COUNT,
+};
+
+/* The deepest stack of views over the panes: a detail, then the help over it. */
+#define APP_OVERLAY_MAX 4
+
+enum pending_action_kind {
+	PENDING_NONE,
+	PENDING_APPROVE,
+	PENDING_DENY,
+	PENDING_REVOKE,
+	PENDING_BULK_REVOKE,
+};
+
+/* The action whose dialogs are open: what it applies to and which step it is at. */
+struct pending_action {
+	enum pending_action_kind kind;
+	struct action_target *targets;
+	size_t target_count;
+	char *principal;        /* bulk revoke: the scope, one of the two */
+	char *resource;
+	char *reason;           /* kept between the reason prompt and the confirmation */
+	int64_t matched;        /* bulk revoke: grants it would take, -1 while unknown */
+	int step;
+};
+
+struct app {
+	struct console_options *options;
+	struct screen_info screen;
+	struct cache *cache;
+	struct http_client *http;
+	struct sync *sync;
+	struct outbox_sender *outbox;
+
+	struct view *panes[PANE_COUNT];
+	enum app_pane focus;
+	struct view *overlays[APP_OVERLAY_MAX];
+	int overlay_count;
+
+	struct dialog dialog;
+	bool dialog_open;
+	struct pending_action action;
+
+	struct status_line status;
+	enum sync_state connection;
+	char connection_detail[256];
+	int64_t offline_since;      /* when the connection was last lost, 0 while online */
+	int64_t synced_at;          /* last successful contact, from the cache */
+	char principal_label[160];  /* "demo-admin (admin)" */
+	int64_t outbox_pending;
+
+	unsigned reload;            /* enum sync_change bits waiting for the views */
+	bool dirty;
+	bool quit;
+};
+
+/* Put a message on the status line (the one place messages go). */
+void app_status(struct app *app, enum status_severity severity, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Push the detail of a request or grant over the panes. */
+void app_open_detail(struct app *app, const char *kind, int64_t id);
+void app_open_help(struct app *app);
+/* Pop the top overlay. */
+void app_close_overlay(struct app *app);
+
+/* Start approving or denying requests: the reason prompt opens. */
+void app_begin_decision(struct app *app, bool approve, const struct action_target *targets,
+			size_t count, const char *summary);
+/* Start revoking grants: the reason prompt, then a yes/no question. */
+void app_begin_revoke(struct app *app, const struct action_target *targets, size_t count,
+		      const char *summary);
+/* Start a bulk revoke of the grants of a principal and on a resource: a choice of scope first. */
+void app_begin_bulk_revoke(struct app *app, const char *principal, const char *resource);
+
+/* Whether writes are allowed; says why on the status line when not. */
+bool app_may_write(struct app *app);
+
+/* For the console's own files (app.c, actions.c, frame.c, loop.c, main.c). */
+extern const struct sync_callbacks app_sync_callbacks;
+extern const struct outbox_callbacks app_outbox_callbacks;
+void app_set_principal(struct app *app, const struct principal *me);
+void app_load_cached_principal(struct app *app);
+void app_refresh_outbox_count(struct app *app);
+void app_apply_reloads(struct app *app);
+/* Give a key to the open dialog and move the action on when it closes. */
+void app_dialog_key(struct app *app, const struct key_event *ev);
+/* Forget the action in progress and close its dialog. */
+void app_action_reset(struct app *app);
+/* Draw everything: title, banner, panes or overlay, dialog, status line. */
+void app_draw(struct app *app);
+/* Run the event loop until the user quits or a termination signal arrives. */
+int app_run(struct app *app);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * The frame around the panes, computed afresh on every draw from the screen
+ * size: the title bar, the offline banner, the pane tabs or side-by-side
+ * panes, the open dialog, and the status line.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "console/app.h"
+#include "tui/draw.h"
+#include "tui/theme.h"
+
+/* From this width both lists show side by side, each still 70 columns or more. */
+#define SIDE_BY_SIDE_COLUMNS 140
+
+static const char *connection_word(enum sync_state state)
+{
+	switch (state) {
+	case SYNC_ONLINE: return "online";
+	case SYNC_CONNECTING: return "connecting";
+	case SYNC_OFFLINE: return "OFFLINE";
+	case SYNC_UNAUTHORIZED: return "TOKEN REFUSED";
+	}
+	return "";
+}
+
+static void draw_title(struct app *app, int width)
+{
+	char title[512];
+
+	snprintf(title, sizeof title, " Gatehouse  %s  %s", app->options->url,
+		 app->principal_label[0] ? app->principal_label : "(not signed in yet)");
+	draw_text(stdscr, 0, 0, width, title, THEME_TITLE, app->screen.charset);
+}
+
+/*
+ * Format the banner line shown under the title while the broker is not
+ * responding, most important first: how old the data on screen is. Returns
+ * false when no banner is needed.
+ */
+static bool format_banner(struct app *app, char *out, size_t size)
+{
+	char age[16] = "";
+
+	if (app->connection == SYNC_ONLINE)
+		return false;
+	if (app->synced_at)
+		duration_format(time_now() - app->synced_at, age, sizeof age);
+	switch (app->connection) {
+	case SYNC_CONNECTING:
+		if (app->synced_at)
+			snprintf(out, size, "connecting... showing cached data from %s ago", age);
+		else
+			snprintf(out, size, "connecting to the broker...");
+		break;
+	case SYNC_UNAUTHORIZED:
+		snprintf(out, size, "the broker refused the token: check --token-file. %s",
+			 app->connection_detail);
+		break;
+	default:
+		if (app->synced_at)
+			snprintf(out, size, "offline: showing cached data from %s ago. %s", age,
+				 app->connection_detail);
+		else
+			snprintf(out, size, "offline, nothing cached yet. %s", app->connection_detail);
+		break;
+	}
+	return true;
+}
+
+static void draw_tabs(struct app *app, int y, int width)
+{
+	enum text_charset cs = app->screen.charset;
+	char title[128], tab[160];
+	int x = 0;
+
+	draw_fill(stdscr, y, 0, width, THEME_NORMAL);
+	for (int i = 0; i < PANE_COUNT && x < width; i++) {
+		struct view *v = app->panes[i];
+		v->ops->title(v, title, sizeof title);
+		snprintf(tab, sizeof tab, " %d %s ", i + 1, title);
+		int tab_width = text_width(tab);
+		if (tab_width > width - x)
+			tab_width = width - x;
+		draw_text(stdscr, y, x, tab_width, tab,
+			  (int)app->focus == i ? THEME_SELECTED : THEME_HEADER, cs);
+		x += tab_width + 1;
+	}
+}
+
+static void draw_pane(struct app *app, struct view *v, const struct area *area, bool focused)
+{
+	struct area inside = *area;
+	char title[160];
+
+	v->ops->title(v, title, sizeof title);
+	draw_text(stdscr, area->y, area->x, area->width, title,
+		  focused ? THEME_SELECTED : THEME_HEADER, app->screen.charset);
+	inside.y++;
+	inside.height--;
+	if (inside.height > 0)
+		v->ops->draw(v, stdscr, &inside, focused);
+}
+
+/* Draw the panes (or the top overlay) into the body; returns the focused view. */
+static struct view *draw_body(struct app *app, const struct area *body)
+{
+	if (app->overlay_count > 0) {
+		struct view *top = app->overlays[app->overlay_count - 1];
+		draw_pane(app, top, body, true);
+		return top;
+	}
+	if (body->width >= SIDE_BY_SIDE_COLUMNS) {
+		struct area left = *body, right = *body;
+		left.width = body->width / 2;
+		right.x = left.width + 1;
+		right.width = body->width - left.width - 1;
+		for (int y = body->y; y < body->y + body->height; y++)
+			draw_text(stdscr, y, left.width, 1, app->screen.charset == TEXT_UTF8 ? "\u2502" : "|",
+				  THEME_BORDER, app->screen.charset);
+		draw_pane(app, app->panes[PANE_PENDING], &left, app->focus == PANE_PENDING);
+		draw_pane(app, app->panes[PANE_GRANTS], &right, app->focus == PANE_GRANTS);
+		return app->panes[app->focus];
+	}
+	struct area pane = *body;
+	draw_tabs(app, body->y, body->width);
+	pane.y++;
+	pane.height--;
+	if (pane.height > 0)
+		app->panes[app->focus]->ops->draw(app->panes[app->focus], stdscr, &pane, true);
+	return app->panes[app->focus];
+}
+
+/* The status line: the last message on the left; connection, counts and queue on the right. */
+static void draw_status(struct app *app, int y, int width)
+{
+	struct strbuf right = STRBUF_INIT;
+	char title[128];
+
+	strbuf_puts(&right, connection_word(app->connection));
+	for (int i = 0; i < PANE_COUNT; i++) {
+		app->panes[i]->ops->title(app->panes[i], title, sizeof title);
+		strbuf_printf(&right, "  %s", title);
+	}
+	if (app->outbox_pending)
+		strbuf_printf(&right, "  outbox: %lld queued", (long long)app->outbox_pending);
+	strbuf_puts(&right, "  ? help");
+	status_draw(stdscr, y, width, &app->status, strbuf_str(&right), app->screen.charset);
+	strbuf_free(&right);
+}
+
+/* Show the terminal cursor where text is being typed, hide it otherwise. */
+static void place_cursor(struct app *app, struct view *focused, bool dialog_cursor)
+{
+	int y, x;
+
+	if (dialog_cursor) {
+		curs_set(1);
+		return;
+	}
+	if (focused->ops->cursor && focused->ops->cursor(focused, &y, &x)) {
+		move(y, x);
+		curs_set(1);
+		return;
+	}
+	curs_set(0);
+}
+
+void app_draw(struct app *app)
+{
+	int rows = app->screen.rows, cols = app->screen.cols;
+	char banner[600];
+	struct area body = { 1, 0, rows - 2, cols };
+
+	app->dirty = false;
+	if (screen_too_small(&app->screen)) {
+		curs_set(0);
+		screen_draw_too_small(&app->screen);
+		refresh();
+		return;
+	}
+	erase();
+	draw_title(app, cols);
+	if (format_banner(app, banner, sizeof banner)) {
+		draw_text(stdscr, 1, 0, cols, banner, THEME_BANNER_OFFLINE, app->screen.charset);
+		body.y++;
+		body.height--;
+	}
+	struct view *focused = draw_body(app, &body);
+	draw_status(app, rows - 1, cols);
+	bool dialog_cursor = app->dialog_open && dialog_draw(&app->dialog, &app->screen);
+	place_cursor(app, focused, dialog_cursor);
+	refresh();
+}

@@ -1,0 +1,190 @@
+/*
+ * The one event loop: the terminal, the signal pipe and every libcurl
+ * transfer are waited on in a single curl_multi_poll(). The timeout comes from
+ * what is scheduled (retries, the clock in the lists, a status message to
+ * clear), so an idle console sleeps in the kernel.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "common/timeutil.h"
+#include "console/app.h"
+#include "tui/keymap.h"
+#include "tui/signals.h"
+
+/* Ages and countdowns in the lists are redrawn this often, in milliseconds. */
+#define CLOCK_TICK_MS 30000
+/* How long an info or success message stays on the status line, in seconds. */
+#define STATUS_MESSAGE_SECONDS 10
+
+static struct view *focused_view(struct app *app)
+{
+	if (app->overlay_count > 0)
+		return app->overlays[app->overlay_count - 1];
+	return app->panes[app->focus];
+}
+
+static void focus_pane(struct app *app, enum app_pane pane)
+{
+	while (app->overlay_count > 0)
+		app_close_overlay(app);
+	app->focus = pane;
+	app->dirty = true;
+}
+
+/* Actions that mean the same everywhere; false for the rest. */
+static bool handle_global(struct app *app, enum action action)
+{
+	switch (action) {
+	case ACTION_QUIT:
+		app->quit = true;
+		return true;
+	case ACTION_HELP:
+		app_open_help(app);
+		return true;
+	case ACTION_NEXT_PANE:
+	case ACTION_PREVIOUS_PANE:
+		focus_pane(app, (enum app_pane)((app->focus + 1) % PANE_COUNT));
+		return true;
+	case ACTION_PANE_PENDING:
+		focus_pane(app, PANE_PENDING);
+		return true;
+	case ACTION_PANE_GRANTS:
+		focus_pane(app, PANE_GRANTS);
+		return true;
+	case ACTION_REFRESH:
+		sync_refresh(app->sync);
+		app_status(app, STATUS_INFO, "fetching everything from the broker again...");
+		return true;
+	case ACTION_REDRAW:
+		clearok(curscr, TRUE);
+		app->dirty = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void handle_key(struct app *app, const struct key_event *ev)
+{
+	struct view *view = focused_view(app);
+	enum action action;
+
+	app->dirty = true;
+	if (app->dialog_open) {
+		app_dialog_key(app, ev);
+		return;
+	}
+	if (view->ops->take_key && view->ops->take_key(view, ev))
+		return;
+	action = keymap_lookup(view->ops->context, ev);
+	if (action == ACTION_NONE)
+		return;
+	if (!view->ops->handle_action(view, action))
+		handle_global(app, action);
+}
+
+static void read_keys(struct app *app)
+{
+	struct key_event ev;
+
+	while (!app->quit && screen_read_key(&ev)) {
+		if (ev.function && ev.code == KEY_RESIZE) {
+			screen_resize(&app->screen);
+			app->dirty = true;
+			continue;
+		}
+		handle_key(app, &ev);
+	}
+}
+
+static void handle_signals(struct app *app)
+{
+	int signal_number;
+
+	while ((signal_number = signals_next()) != 0) {
+		switch (signal_number) {
+		case SIGWINCH:
+			screen_resize(&app->screen);
+			break;
+		case SIGTSTP:
+			screen_suspend(&app->screen);
+			break;
+		case SIGCONT:
+			clearok(curscr, TRUE);
+			break;
+		default: /* SIGTERM, SIGINT, SIGHUP */
+			app->quit = true;
+			break;
+		}
+		app->dirty = true;
+	}
+}
+
+static int earliest(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* How long the loop may sleep: until the next retry, clock tick or message expiry. */
+static int poll_timeout(struct app *app, int64_t now_ms)
+{
+	int timeout = (int)(CLOCK_TICK_MS - now_ms % CLOCK_TICK_MS);
+
+	timeout = earliest(timeout, sync_next_timeout_ms(app->sync, now_ms));
+	timeout = earliest(timeout, outbox_next_timeout_ms(app->outbox, now_ms));
+	if (app->status.text[0] && app->status.severity <= STATUS_OK) {
+		int64_t left = (app->status.time + STATUS_MESSAGE_SECONDS) * 1000 - time_now_ms();
+		timeout = earliest(timeout, left > 0 ? (int)left : 0);
+	}
+	return timeout;
+}
+
+static void run_timers(struct app *app, int64_t *last_tick)
+{
+	int64_t now_ms = time_monotonic_ms();
+	int64_t now = time_now();
+
+	sync_tick(app->sync, now_ms);
+	outbox_tick(app->outbox, now_ms);
+	if (app->status.text[0] && app->status.severity <= STATUS_OK &&
+	    now - app->status.time >= STATUS_MESSAGE_SECONDS) {
+		status_expire(&app->status, now, STATUS_MESSAGE_SECONDS);
+		app->dirty = true;
+	}
+	if (now_ms / CLOCK_TICK_MS != *last_tick) {
+		*last_tick = now_ms / CLOCK_TICK_MS;
+		app->dirty = true;
+	}
+}
+
+int app_run(struct app *app)
+{
+	int64_t last_tick = time_monotonic_ms() / CLOCK_TICK_MS;
+
+	while (!app->quit) {
+		app_apply_reloads(app);
+		if (app->dirty)
+			app_draw(app);
+
+		struct curl_waitfd fds[2] = {
+			{ .fd = screen_input_fd(), .events = CURL_WAIT_POLLIN },
+			{ .fd = signals_fd(), .events = CURL_WAIT_POLLIN },
+		};
+		int timeout = poll_timeout(app, time_monotonic_ms());
+		if (http_client_poll(app->http, fds, 2, timeout) < 0)
+			app_status(app, STATUS_ERROR, "waiting for input failed; retrying");
+		http_client_perform(app->http);
+		if (fds[1].revents)
+			handle_signals(app);
+		if (fds[0].revents)
+			read_keys(app);
+		run_timers(app, &last_tick);
+	}
+	return 0;
+}

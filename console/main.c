@@ -1,0 +1,154 @@
+/* gatehouse: the Gatehouse console. */
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "cache/cache.h"
+#include "cache/objects.h"
+#include "common/alloc.h"
+#include "common/crypto.h"
+#include "console/app.h"
+#include "console/options.h"
+#include "tui/keymap.h"
+#include "tui/signals.h"
+#include "tui/theme.h"
+
+/*
+ * The token lives in this process's memory: keep it out of core dumps and
+ * away from other processes of the same user that could attach to read it.
+ */
+static void protect_memory(void)
+{
+	struct rlimit no_core = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static bool open_cache(struct app *app, char *err, size_t errlen)
+{
+	char *path = app->options->cache_path ? xstrdup(app->options->cache_path)
+					      : cache_default_path(app->options->url);
+
+	if (!path) {
+		snprintf(err, errlen, "no place for the cache: set XDG_CACHE_HOME or HOME, or give --cache FILE");
+		return false;
+	}
+	app->cache = cache_open(path, err, errlen);
+	free(path);
+	return app->cache != NULL;
+}
+
+static bool open_client(struct app *app, char *err, size_t errlen)
+{
+	struct http_client_options http = {
+		.base_url = app->options->url,
+		.token = app->options->token,
+		.insecure_tls = app->options->insecure_tls,
+		.ca_file = app->options->ca_file,
+	};
+
+	app->http = http_client_new(&http, err, errlen);
+	/* The client keeps its own copy: this one is no longer needed. */
+	secret_wipe(app->options->token, strlen(app->options->token));
+	if (!app->http)
+		return false;
+	app->sync = sync_new(app->http, app->cache, &app_sync_callbacks, app);
+	app->outbox = outbox_sender_new(app->http, app->cache, app->sync, &app_outbox_callbacks, app);
+	return true;
+}
+
+static bool load_theme(const char *name, char *err, size_t errlen)
+{
+	struct theme theme;
+
+	if (!name) {
+		theme_default(&theme);
+	} else if (!theme_load(name, &theme, err, errlen)) {
+		return false;
+	}
+	theme_use(&theme);
+	return true;
+}
+
+/* Paint the first screen from the cache alone, before anything is asked of the network. */
+static void first_paint(struct app *app)
+{
+	size_t rows = app->screen.rows > 0 ? (size_t)app->screen.rows : 24;
+
+	app->connection = SYNC_CONNECTING;
+	cache_get_synced_at(app->cache, &app->synced_at);
+	app_load_cached_principal(app);
+	app_refresh_outbox_count(app);
+	for (int i = 0; i < PANE_COUNT; i++)
+		app->panes[i]->ops->reload(app->panes[i], rows);
+	app_draw(app);
+	/* The full lists load on the next turn of the loop, after the first paint is out. */
+	app->reload |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS;
+}
+
+static void close_app(struct app *app)
+{
+	app_action_reset(app);
+	while (app->overlay_count > 0)
+		app_close_overlay(app);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app->panes[i])
+			app->panes[i]->ops->destroy(app->panes[i]);
+	outbox_sender_free(app->outbox);
+	sync_free(app->sync);
+	http_client_free(app->http);
+	cache_close(app->cache);
+}
+
+static int run_console(struct console_options *options)
+{
+	struct app app = { .options = options };
+	char err[1024];
+	int status = 1;
+
+	if (!load_theme(options->theme, err, sizeof err) || !open_cache(&app, err, sizeof err) ||
+	    !open_client(&app, err, sizeof err) || !signals_open(err, sizeof err)) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		close_app(&app);
+		return 1;
+	}
+	keymap_reset();
+	app.panes[PANE_PENDING] = pending_view_new(&app);
+	app.panes[PANE_GRANTS] = grants_view_new(&app);
+	if (!screen_start(&app.screen, err, sizeof err)) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+	} else {
+		atexit(screen_stop);
+		first_paint(&app);
+		sync_start(app.sync);
+		outbox_sender_kick(app.outbox);
+		status = app_run(&app);
+		screen_stop();
+		app_refresh_outbox_count(&app);
+		if (app.outbox_pending > 0)
+			fprintf(stderr, "gatehouse: %lld actions are still queued; they are sent the next "
+				"time gatehouse connects to %s\n", (long long)app.outbox_pending, options->url);
+	}
+	signals_close();
+	close_app(&app);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct console_options options;
+	int status;
+
+	protect_memory();
+	setlocale(LC_ALL, "");
+	status = console_options_parse(argc, argv, &options);
+	if (status < 0)
+		status = run_console(&options);
+	console_options_free(&options);
+	return status;
+}

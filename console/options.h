@@ -1,0 +1,38 @@
+#ifndef GATEHOUSE_CONSOLE_OPTIONS_H
+#define GATEHOUSE_CONSOLE_OPTIONS_H
+
+/*
+ * The console's command line and environment. The bearer token is read from a
+ * file (--token-file or GATEHOUSE_TOKEN_FILE) or from GATEHOUSE_TOKEN, never
+ * from argv, so that it does not show in ps or shell history.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct console_options {
+	char *url;            /* the broker's base URL, without a trailing slash */
+	char *token;          /* secret: wiped by console_options_free */
+	char *token_source;   /* where the token came from, for messages */
+	char *cache_path;     /* NULL: the default under $XDG_CACHE_HOME */
+	char *theme;          /* a theme name or path, NULL for the default */
+	char *ca_file;
+	bool insecure_tls;
+	bool read_only;
+	bool show_help;
+	bool show_version;
+};
+
+/*
+ * Parse argv and the environment. Returns -1 to go on, or an exit status
+ * after printing help, the version, or an error to stderr.
+ */
+int console_options_parse(int argc, char **argv, struct console_options *out);
+void console_options_free(struct console_options *o);
+
+/* Read a token file: the first line, without surrounding white space. */
+char *console_read_token_file(const char *path, char *err, size_t errlen);
+
+extern const char console_usage[];
+
+#endif

@@ -1,0 +1,185 @@
+# Shared helpers for the end-to-end tests: a demo broker on a free loopback port,
+# the console in a tmux session of its own (a private tmux server socket), and
+# assertions on what the screen shows. Source it; it needs BUILD (the folder
+# holding gatehoused and gatehouse).
+set -u
+
+: "${BUILD:?set BUILD to the folder that holds gatehoused and gatehouse}"
+E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-e2e.XXXXXX")
+E2E_SOCKET="gatehouse-e2e-$$"
+E2E_SESSION=console
+E2E_BROKER_PID=""
+E2E_FAILED=0
+E2E_NAME=$(basename "$0" .sh)
+
+e2e_cleanup() {
+	tmux -L "$E2E_SOCKET" kill-server 2>/dev/null || true
+	if [ -n "$E2E_BROKER_PID" ]; then
+		kill "$E2E_BROKER_PID" 2>/dev/null || true
+		wait "$E2E_BROKER_PID" 2>/dev/null || true
+	fi
+	if [ "$E2E_FAILED" = 0 ] && [ -z "${GATEHOUSE_KEEP_TEST_DIRS:-}" ]; then
+		rm -rf "$E2E_DIR"
+	else
+		echo "  test files kept in $E2E_DIR" >&2
+	fi
+}
+trap e2e_cleanup EXIT
+
+fail() {
+	E2E_FAILED=1
+	echo "FAIL $E2E_NAME: $*" >&2
+	if tmux -L "$E2E_SOCKET" has-session -t "$E2E_SESSION" 2>/dev/null; then
+		echo "--- screen ---" >&2
+		screen_text >&2
+		echo "--------------" >&2
+	fi
+	exit 1
+}
+
+pass() {
+	echo "ok $E2E_NAME: $*"
+}
+
+# Start a demo broker (no trickle, so the data only changes when a test changes it).
+start_broker() {
+	"$BUILD/gatehoused" --db "$E2E_DIR/broker.db" --listen 127.0.0.1:0 \
+		--port-file "$E2E_DIR/port" --data-dir "$E2E_DIR" --demo --demo-trickle 0 "$@" \
+		2>>"$E2E_DIR/broker.log" &
+	E2E_BROKER_PID=$!
+	waited=0
+	while [ ! -s "$E2E_DIR/port" ]; do
+		kill -0 "$E2E_BROKER_PID" 2>/dev/null || fail "the broker exited at start-up: $(cat "$E2E_DIR/broker.log")"
+		[ "$waited" -lt 1200 ] || fail "the broker did not start within 120 s"
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	E2E_PORT=$(cat "$E2E_DIR/port")
+	E2E_URL="http://127.0.0.1:$E2E_PORT"
+	umask 077
+	for role in admin approver requester; do
+		sed -n "s/.*\"$role\": *\"\\([^\"]*\\)\".*/\\1/p" "$E2E_DIR/demo-tokens.json" >"$E2E_DIR/$role.token"
+		printf 'Authorization: Bearer %s\n' "$(cat "$E2E_DIR/$role.token")" >"$E2E_DIR/$role.header"
+	done
+}
+
+stop_broker() {
+	kill "$E2E_BROKER_PID" 2>/dev/null || true
+	wait "$E2E_BROKER_PID" 2>/dev/null || true
+	E2E_BROKER_PID=""
+}
+
+# api METHOD PATH ROLE [BODY]: call the broker; the token goes through a header file, not argv.
+api() {
+	if [ $# -ge 4 ]; then
+		curl -s --noproxy '*' -X "$1" -H "@$E2E_DIR/$3.header" \
+			-H 'Content-Type: application/json' --data "$4" "$E2E_URL$2"
+	else
+		curl -s --noproxy '*' -X "$1" -H "@$E2E_DIR/$3.header" "$E2E_URL$2"
+	fi
+}
+
+# start_console COLUMNS ROWS [ROLE] [extra console options...]
+start_console() {
+	cols=$1
+	rows=$2
+	role=${3:-admin}
+	if [ $# -ge 3 ]; then shift 3; else shift $#; fi
+	cat >"$E2E_DIR/tmux.conf" <<CONF
+set -g status off
+set -g default-terminal "${E2E_TERM:-tmux-256color}"
+set -g escape-time 0
+set -g history-limit 0
+CONF
+	printf '#!/bin/sh\ncd "%s"\nexec env XDG_CACHE_HOME="%s/cache" XDG_CONFIG_HOME="%s/config" %s "%s/gatehouse" --url "%s" --token-file "%s/%s.token" %s 2>"%s/console.err"\n' \
+		"$E2E_DIR" "$E2E_DIR" "$E2E_DIR" "${E2E_ENV:-}" "$BUILD" "$E2E_URL" "$E2E_DIR" "$role" "$*" "$E2E_DIR" \
+		>"$E2E_DIR/console.sh"
+	tmux -L "$E2E_SOCKET" -f "$E2E_DIR/tmux.conf" new-session -d -s "$E2E_SESSION" \
+		-x "$cols" -y "$rows" "sh $E2E_DIR/console.sh; echo \"console exited with status \$?\"; sleep 600"
+}
+
+screen_text() {
+	tmux -L "$E2E_SOCKET" capture-pane -p -t "$E2E_SESSION"
+}
+
+keys() {
+	tmux -L "$E2E_SOCKET" send-keys -t "$E2E_SESSION" "$@"
+}
+
+# Type literal text (no key-name lookup), e.g. a reason.
+type_text() {
+	tmux -L "$E2E_SOCKET" send-keys -t "$E2E_SESSION" -l "$1"
+}
+
+resize() {
+	tmux -L "$E2E_SOCKET" resize-window -t "$E2E_SESSION" -x "$1" -y "$2"
+}
+
+# wait_for TEXT [SECONDS]: until the screen shows TEXT (a fixed string).
+wait_for() {
+	limit=$(( ${2:-10} * 10 ))
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		screen_text | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "the screen did not show \"$1\" within ${2:-10} s"
+}
+
+# wait_gone TEXT [SECONDS]: until the screen no longer shows TEXT.
+wait_gone() {
+	limit=$(( ${2:-10} * 10 ))
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		screen_text | grep -qF -- "$1" || return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "the screen still shows \"$1\" after ${2:-10} s"
+}
+
+# wait_until SECONDS COMMAND...: until the command succeeds.
+wait_until() {
+	limit=$(( $1 * 10 ))
+	shift
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		"$@" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "timed out after $limit tenths of a second waiting for: $*"
+}
+
+console_running() {
+	! screen_text | grep -q "console exited with status"
+}
+
+# The id of the oldest pending request that the demo admin may approve alone.
+oldest_approvable_request() {
+	api GET "/v1/requests?status=pending&limit=500" admin |
+		jq '[.items[] | select(.requester != "demo-admin" and .approvals_needed == 1)]
+		    | sort_by(.created_at, .id) | .[0].id'
+}
+
+# filter_to TEXT: open the filter in the focused list, type TEXT, keep it with Enter.
+filter_to() {
+	keys /
+	type_text "$1"
+	keys Enter
+}
+
+# console_pid: the console's process id, from the tmux pane.
+console_pid() {
+	pane_pid=$(tmux -L "$E2E_SOCKET" display-message -p -t "$E2E_SESSION" '#{pane_pid}')
+	pgrep -P "$pane_pid" -f "$BUILD/gatehouse" | head -n 1
+}
+
+# Fail when the console's stderr holds a sanitizer report.
+check_sanitizers() {
+	if grep -q -e "AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$E2E_DIR/console.err" 2>/dev/null; then
+		cat "$E2E_DIR/console.err" >&2
+		fail "the console reported a sanitizer error"
+	fi
+}

@@ -1,0 +1,96 @@
+#include "views/columns.h"
+
+#include "tui/draw.h"
+
+static int used_width(const struct column *columns, size_t count, const int *widths)
+{
+	int used = 0, shown = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		if (widths[i] > 0) {
+			used += widths[i];
+			shown++;
+		}
+	}
+	return used + (shown > 1 ? shown - 1 : 0);
+}
+
+/* The shown column with the lowest priority, or count when none is left. */
+static size_t least_important(const struct column *columns, size_t count, const int *widths)
+{
+	size_t found = count;
+
+	for (size_t i = 0; i < count; i++)
+		if (widths[i] > 0 && (found == count || columns[i].priority < columns[found].priority))
+			found = i;
+	return found;
+}
+
+size_t columns_layout(const struct column *columns, size_t count, int total, int *widths)
+{
+	size_t shown = count;
+
+	for (size_t i = 0; i < count; i++)
+		widths[i] = columns[i].width;
+	while (shown > 0 && used_width(columns, count, widths) > total) {
+		size_t drop = least_important(columns, count, widths);
+		if (shown == 1) {
+			widths[drop] = total > 0 ? total : 0; /* the last column shrinks instead */
+			return total > 0 ? 1 : 0;
+		}
+		widths[drop] = 0;
+		shown--;
+	}
+	int spare = total - used_width(columns, count, widths);
+	for (size_t i = 0; i < count && spare > 0; i++) {
+		if (columns[i].flexible && widths[i] > 0) {
+			widths[i] += spare;
+			break;
+		}
+	}
+	return shown;
+}
+
+void columns_format_header(const struct column *columns, size_t count, const int *widths,
+			   struct strbuf *out)
+{
+	bool first = true;
+
+	for (size_t c = 0; c < count; c++) {
+		if (widths[c] <= 0)
+			continue;
+		if (!first)
+			strbuf_putc(out, ' ');
+		first = false;
+		strbuf_printf(out, columns[c].right_aligned ? "%*s" : "%-*s", widths[c],
+			      columns[c].title);
+	}
+}
+
+void columns_draw_row(WINDOW *w, int y, int x, int width, const struct column *columns,
+		      size_t count, const int *widths, const char *const *cells,
+		      enum theme_role role, enum text_charset cs)
+{
+	int end = x + width;
+
+	draw_fill(w, y, x, width, role);
+	for (size_t c = 0; c < count && x < end; c++) {
+		int cell = widths[c] < end - x ? widths[c] : end - x;
+		if (cell <= 0)
+			continue;
+		if (columns[c].right_aligned)
+			draw_text_right(w, y, x, cell, cells[c], role, cs);
+		else
+			draw_text(w, y, x, cell, cells[c], role, cs);
+		x += cell + 1;
+	}
+}
+
+enum theme_role columns_row_role(bool selected, bool marked)
+{
+	if (selected && marked)
+		return THEME_SELECTED_MARKED;
+	if (selected)
+		return THEME_SELECTED;
+	return marked ? THEME_MARKED : THEME_NORMAL;
+}

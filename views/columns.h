@@ -1,0 +1,47 @@
+#ifndef GATEHOUSE_COLUMNS_H
+#define GATEHOUSE_COLUMNS_H
+
+/*
+ * Column layout for the list panes: each column has a width it wants and a
+ * priority; on a narrow terminal the least important columns go first, and
+ * the one flexible column takes whatever width is left.
+ */
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/strbuf.h"
+#include "tui/text.h"
+#include "tui/theme.h"
+
+struct column {
+	const char *title;
+	int width;          /* the width it wants; for the flexible column, its minimum */
+	int priority;       /* higher stays longer when space runs out */
+	bool flexible;      /* takes the remaining width (one column at most) */
+	bool right_aligned;
+};
+
+/*
+ * Fill widths[i] for each of count columns to fit total columns, one space
+ * between columns: 0 for a column left out. Returns how many are shown.
+ */
+size_t columns_layout(const struct column *columns, size_t count, int total, int *widths);
+
+/* Append the header line: each shown column's title placed in its column. */
+void columns_format_header(const struct column *columns, size_t count, const int *widths,
+			   struct strbuf *out);
+
+/*
+ * Draw one row at (y, x) in exactly width columns: cells[i] (untrusted text)
+ * in column i as laid out by widths, everything in role.
+ */
+void columns_draw_row(WINDOW *w, int y, int x, int width, const struct column *columns,
+		      size_t count, const int *widths, const char *const *cells,
+		      enum theme_role role, enum text_charset cs);
+
+/* The role of a list row: selection and marks stay visible without colour through the theme. */
+enum theme_role columns_row_role(bool selected, bool marked);
+
+#endif
