@@ -6,14 +6,20 @@ set -u
 
 : "${BUILD:?set BUILD to the folder that holds gatehoused and gatehouse}"
 E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-e2e.XXXXXX")
-E2E_SOCKET="gatehouse-e2e-$$"
+E2E_SOCKET="gatehouse-e2e-$$-0"
+E2E_SOCKETS=""
+E2E_CONSOLES=0
 E2E_SESSION=console
 E2E_BROKER_PID=""
 E2E_FAILED=0
 E2E_NAME=$(basename "$0" .sh)
+# tmux keeps its sockets here, so they go away with the test's folder.
+export TMUX_TMPDIR="$E2E_DIR"
 
 e2e_cleanup() {
-	tmux -L "$E2E_SOCKET" kill-server 2>/dev/null || true
+	for socket in $E2E_SOCKETS; do
+		tmux -L "$socket" kill-server 2>/dev/null || true
+	done
 	if [ -n "$E2E_BROKER_PID" ]; then
 		kill "$E2E_BROKER_PID" 2>/dev/null || true
 		wait "$E2E_BROKER_PID" 2>/dev/null || true
@@ -85,6 +91,11 @@ start_console() {
 	rows=$2
 	role=${3:-admin}
 	if [ $# -ge 3 ]; then shift 3; else shift $#; fi
+	# A tmux server of its own for each console: a new server on the socket of
+	# one that is still shutting down can exit at once.
+	E2E_CONSOLES=$((E2E_CONSOLES + 1))
+	E2E_SOCKET="gatehouse-e2e-$$-$E2E_CONSOLES"
+	E2E_SOCKETS="$E2E_SOCKETS $E2E_SOCKET"
 	cat >"$E2E_DIR/tmux.conf" <<CONF
 set -g status off
 set -g default-terminal "${E2E_TERM:-tmux-256color}"
