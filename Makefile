@@ -54,7 +54,7 @@ BROKER_LDLIBS  = $(call pkg_libs,$(BROKER_PKGS)) -lpthread -lm
 CONSOLE_LDLIBS = $(call pkg_libs,$(CONSOLE_PKGS)) -lpthread -lm
 TEST_LDLIBS    = $(call pkg_libs,$(sort $(BROKER_PKGS) $(CONSOLE_PKGS) $(TEST_PKGS))) -lpthread -lm
 
-.PHONY: all deps check unit e2e run bench fuzz clean install lint
+.PHONY: all deps check unit e2e run bench fuzz clean install
 all: $(BROKER_BIN) $(CONSOLE_BIN)
 
 .SECONDARY:
@@ -95,6 +95,20 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_LIB) $(BROKER_LIB) $(CONSOL
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+# ---- Benchmark tools (make bench) ----
+# pty_timer times a terminal program's screens on a pseudo-terminal (forkpty(3), in
+# libutil); make_cache writes a console cache of N pending requests with the cache API.
+BENCH_BINS = $(BUILD)/bench/pty_timer $(BUILD)/bench/make_cache
+
+$(BUILD)/bench/pty_timer: $(call obj,bench/pty_timer.c) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lutil
+
+$(BUILD)/bench/make_cache: $(call obj,bench/make_cache.c) $(CONSOLE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CONSOLE_LDLIBS)
+# ---- end of the benchmark tools ----
+
 deps:
 	@sh .ci/deps.sh
 
@@ -113,7 +127,7 @@ run:
 	$(MAKE) all
 	@sh scripts/run-demo.sh $(abspath $(BUILD))
 
-bench: all
+bench: all $(BENCH_BINS)
 	@sh bench/run.sh $(abspath $(BUILD))
 
 fuzz:
@@ -125,6 +139,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/gatehouse/themes
 	install -m 0644 data/amazon_train.csv $(DESTDIR)$(PREFIX)/share/gatehouse
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/gatehouse/themes
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 docs/gatehouse.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/gatehoused.8 $(DESTDIR)$(PREFIX)/share/man/man8
 
 clean:
 	rm -rf build
