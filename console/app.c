@@ -167,12 +167,16 @@ const struct outbox_callbacks app_outbox_callbacks = {
 	.on_result = on_outbox_result,
 };
 
-/* Reload the views whose data changed, the panes and every overlay. */
+/*
+ * Reload the views whose data changed, the panes and every overlay. A reload
+ * of a long list takes a while, so a stream of changes is applied at most once
+ * every APP_RELOAD_INTERVAL_MS rather than once per change.
+ */
 void app_apply_reloads(struct app *app)
 {
 	unsigned what = app->reload;
 
-	if (!what)
+	if (!what || time_monotonic_ms() < app->reload_not_before)
 		return;
 	app->reload = 0;
 	if (what & SYNC_CHANGED_REQUESTS)
@@ -181,5 +185,6 @@ void app_apply_reloads(struct app *app)
 		app->panes[PANE_GRANTS]->ops->reload(app->panes[PANE_GRANTS], 0);
 	for (int i = 0; i < app->overlay_count; i++)
 		app->overlays[i]->ops->reload(app->overlays[i], 0);
+	app->reload_not_before = time_monotonic_ms() + APP_RELOAD_INTERVAL_MS;
 	app->dirty = true;
 }

@@ -27,6 +27,9 @@ enum app_pane {
 	PANE_COUNT,
 };
 
+/* The shortest time between two reloads of the views from the cache, in milliseconds. */
+#define APP_RELOAD_INTERVAL_MS 250
+
 /* The deepest stack of views over the panes: a detail, then the help over it. */
 #define APP_OVERLAY_MAX 4
 
@@ -76,6 +79,7 @@ struct app {
 	int64_t outbox_pending;
 
 	unsigned reload;            /* enum sync_change bits waiting for the views */
+	int64_t reload_not_before;  /* time_monotonic_ms() before which no reload starts */
 	bool dirty;
 	bool quit;
 };

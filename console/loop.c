@@ -137,6 +137,9 @@ static int poll_timeout(struct app *app, int64_t now_ms)
 	int timeout = (int)(CLOCK_TICK_MS - now_ms % CLOCK_TICK_MS);
 
 	timeout = earliest(timeout, sync_next_timeout_ms(app->sync, now_ms));
+	if (app->reload)
+		timeout = earliest(timeout, app->reload_not_before > now_ms ?
+						    (int)(app->reload_not_before - now_ms) : 0);
 	timeout = earliest(timeout, outbox_next_timeout_ms(app->outbox, now_ms));
 	if (app->status.text[0] && app->status.severity <= STATUS_OK) {
 		int64_t left = (app->status.time + STATUS_MESSAGE_SECONDS) * 1000 - time_now_ms();

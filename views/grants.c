@@ -35,7 +35,7 @@ struct grants_view {
 	struct view base;
 	struct grant_row *rows;
 	size_t row_count;
-	int64_t total;
+	bool partial;           /* rows are a full first page: the cache may hold more */
 	struct table table;
 	int widths[COLUMN_COUNT];
 	int64_t now;
@@ -88,7 +88,8 @@ static void grants_reload(struct view *v, size_t limit)
 	struct grant_row *old = g->rows;
 	g->rows = rows;
 	g->row_count = count;
-	g->total = limit ? cache_count_active_grants(cache) : (int64_t)count;
+	/* A full first page does not tell the total, and counting would cost a full scan. */
+	g->partial = limit && count == limit;
 	struct table_rows table_rows = { count, row_id, row_version, row_matches, g };
 	table_set_rows(&g->table, &table_rows, keep);
 	if (old)
@@ -98,11 +99,13 @@ static void grants_reload(struct view *v, size_t limit)
 static void grants_title(struct view *v, char *out, size_t size)
 {
 	struct grants_view *g = grants_of(v);
+	char total[32];
 
+	snprintf(total, sizeof total, "%zu%s", g->row_count, g->partial ? "+" : "");
 	if (*table_filter(&g->table))
-		snprintf(out, size, "Grants (%zu of %lld)", g->table.visible_count, (long long)g->total);
+		snprintf(out, size, "Grants (%zu of %s)", g->table.visible_count, total);
 	else
-		snprintf(out, size, "Grants (%lld)", (long long)g->total);
+		snprintf(out, size, "Grants (%s)", total);
 }
 
 static void draw_grant_row(void *ctx, WINDOW *w, int y, int x, int width, size_t row,

@@ -37,7 +37,7 @@ struct pending_view {
 	struct view base;
 	struct request_row *rows;
 	size_t row_count;
-	int64_t total;          /* all pending requests in the cache, while rows may be a first page */
+	bool partial;           /* rows are a full first page: the cache may hold more */
 	struct table table;
 	int widths[COLUMN_COUNT];
 	int64_t now;
@@ -90,7 +90,8 @@ static void pending_reload(struct view *v, size_t limit)
 	struct request_row *old = p->rows;
 	p->rows = rows;
 	p->row_count = count;
-	p->total = limit ? cache_count_pending(cache) : (int64_t)count;
+	/* A full first page does not tell the total, and counting would cost a full scan. */
+	p->partial = limit && count == limit;
 	struct table_rows table_rows = { count, row_id, row_version, row_matches, p };
 	table_set_rows(&p->table, &table_rows, keep);
 	if (old)
@@ -100,11 +101,13 @@ static void pending_reload(struct view *v, size_t limit)
 static void pending_title(struct view *v, char *out, size_t size)
 {
 	struct pending_view *p = pending_of(v);
+	char total[32];
 
+	snprintf(total, sizeof total, "%zu%s", p->row_count, p->partial ? "+" : "");
 	if (*table_filter(&p->table))
-		snprintf(out, size, "Pending (%zu of %lld)", p->table.visible_count, (long long)p->total);
+		snprintf(out, size, "Pending (%zu of %s)", p->table.visible_count, total);
 	else
-		snprintf(out, size, "Pending (%lld)", (long long)p->total);
+		snprintf(out, size, "Pending (%s)", total);
 }
 
 static void draw_request_row(void *ctx, WINDOW *w, int y, int x, int width, size_t row,
