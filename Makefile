@@ -5,7 +5,9 @@
 #   make check      unit and end-to-end tests, built with AddressSanitizer and UBSan
 #   make run        start a demo broker on a free loopback port and open the console on it
 #   make bench      benchmarks, each printed beside a peer's figure
-#   make fuzz       a longer fuzz run of the JSON codec and the sanitizer
+#   make fuzz       fuzz the sanitizer, line editor, JSON codec and time parsers
+#                   (FUZZ_SECONDS in total, 300 by default; needs clang)
+#   make fuzz-smoke 4 s per fuzz target; make check runs it when clang can build them
 
 BUILD   ?= build
 SAN     ?=
@@ -115,6 +117,7 @@ deps:
 # The tests run against binaries built with AddressSanitizer and UBSan in build/san.
 check:
 	$(MAKE) SAN=1 BUILD=build/san unit e2e
+	$(MAKE) fuzz-smoke
 
 unit: $(UNIT_BINS) $(BROKER_BIN)
 	@GATEHOUSED=$(abspath $(BROKER_BIN)) GATEHOUSE_SOURCE=$(CURDIR) sh tests/unit/run.sh $(UNIT_BINS)
@@ -132,6 +135,11 @@ bench: all $(BENCH_BINS)
 
 fuzz:
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),300)
+
+# Replays the seed corpora and tests/fuzz/regressions, then fuzzes briefly; skipped without clang.
+.PHONY: fuzz-smoke
+fuzz-smoke:
+	@sh tests/fuzz/run.sh --smoke 16
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gatehouse

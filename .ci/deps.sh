@@ -7,6 +7,7 @@ set -eu
 packages="gcc make pkg-config libc6-dev
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev libgnutls28-dev
 libncurses-dev libedit-dev check libsubunit-dev
+clang libclang-rt-14-dev
 tmux curl jq openssl ca-certificates ncurses-term"
 
 missing=""

@@ -149,8 +149,8 @@ json_t *principal_to_json(const struct principal *p)
 		json_array_append_new(groups, json_string(p->groups[i]));
 
 	json_t *attributes = NULL;
-	if (p->attributes_json)
-		attributes = json_loads(p->attributes_json, 0, NULL);
+	if (p->attributes_json) /* stored by json_dumps, which writes a NUL as \u0000 */
+		attributes = json_loads(p->attributes_json, JSON_ALLOW_NUL, NULL);
 	if (!attributes)
 		attributes = json_object();
 

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int64_t time_now(void)
@@ -28,14 +29,28 @@ int64_t time_monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* RFC 3339 has four-digit years; times outside them cannot be written, so none is accepted. */
+#define YEAR_MIN 0
+#define YEAR_MAX 9999
+
 void time_format_rfc3339(int64_t t, char out[RFC3339_LEN])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm) ||
-	    strftime(out, RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (!gmtime_r(&tt, &tm) || tm.tm_year + 1900 < YEAR_MIN || tm.tm_year + 1900 > YEAR_MAX) {
 		snprintf(out, RFC3339_LEN, "1970-01-01T00:00:00Z");
+		return;
+	}
+	/*
+	 * %04d rather than strftime's %Y, which writes year 999 as "999". The fields
+	 * are in range here, so the text is exactly RFC3339_LEN - 1 characters.
+	 */
+	char text[64];
+	snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(out, text, RFC3339_LEN - 1);
+	out[RFC3339_LEN - 1] = '\0';
 }
 
 static bool parse_digits(const char **p, int count, int *out)
@@ -116,7 +131,14 @@ bool time_parse_rfc3339(const char *s, int64_t *out)
 	time_t t = timegm(&tm);
 	if (tm.tm_mday != day) /* timegm normalised an impossible date such as 02-31 */
 		return false;
-	*out = (int64_t)t - offset;
+	int64_t utc = (int64_t)t - offset;
+	time_t check = (time_t)utc;
+	struct tm in_utc;
+	/* An offset can move a time across a year boundary: the UTC year must fit too. */
+	if (!gmtime_r(&check, &in_utc) || in_utc.tm_year + 1900 < YEAR_MIN ||
+	    in_utc.tm_year + 1900 > YEAR_MAX)
+		return false;
+	*out = utc;
 	return true;
 }
 
