@@ -74,14 +74,17 @@ void cache_close(struct cache *cache)
 	free(cache);
 }
 
-char *cache_default_path(const char *broker_url)
+char *cache_default_path(const char *broker_url, const char *identity)
 {
 	const char *xdg_cache = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 	char digest[SHA256_HEX_LEN];
-	struct strbuf path = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, key = STRBUF_INIT;
 
-	sha256_hex(broker_url, strlen(broker_url), digest);
+	strbuf_printf(&key, "%s\n%s", broker_url, identity ? identity : "");
+	sha256_hex(key.data, key.len, digest);
+	secret_wipe(key.data, key.len);
+	strbuf_free(&key);
 	/* The XDG Base Directory Specification (0.8) requires ignoring a relative XDG_CACHE_HOME. */
 	if (xdg_cache && xdg_cache[0] == '/')
 		strbuf_printf(&path, "%s/gatehouse/", xdg_cache);

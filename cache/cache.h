@@ -51,13 +51,15 @@ struct cache *cache_open(const char *path, char *err, size_t errlen);
 void cache_close(struct cache *cache);
 
 /*
- * Return the default cache file for a broker, which the caller frees:
- * $XDG_CACHE_HOME/gatehouse/cache-HASH.db, or $HOME/.cache/gatehouse/... when
- * XDG_CACHE_HOME is unset or relative. HASH is the first 16 hex digits of the
- * SHA-256 of broker_url exactly as given, so that two brokers never share a
- * file. Returns NULL when neither variable is usable.
+ * Return the default cache file for a broker and a signed-in identity, which
+ * the caller frees: $XDG_CACHE_HOME/gatehouse/cache-HASH.db, or
+ * $HOME/.cache/gatehouse/... when XDG_CACHE_HOME is unset or relative. HASH is
+ * the first 16 hex digits of the SHA-256 of broker_url exactly as given, a
+ * newline, and identity (the console passes its bearer token, which the hash
+ * does not reveal), so that two brokers, or two people on one broker, never
+ * share a file. Returns NULL when neither variable is usable.
  */
-char *cache_default_path(const char *broker_url);
+char *cache_default_path(const char *broker_url, const char *identity);
 
 /* The message of the last failure on this handle, "" when there was none. */
 const char *cache_last_error(const struct cache *cache);

@@ -84,6 +84,9 @@ void outbox_message_rejected(const struct outbox_item *item, const struct http_r
 	object_name(item, name, sizeof name);
 	if (strcmp(code, "self_approval") == 0)
 		strbuf_printf(out, "you cannot %s your own %s", item_action(item), name);
+	else if (response->status == 403 && !item->object_kind) /* a bulk write: the label says it all */
+		strbuf_printf(out, "you may not %s%s%s", item->label, detail ? ": " : "",
+			      detail ? detail : "");
 	else if (response->status == 403)
 		strbuf_printf(out, "you may not %s %s%s%s", item_action(item), name,
 			      detail ? ": " : "", detail ? detail : "");

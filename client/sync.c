@@ -172,28 +172,57 @@ char *sync_query_escape(const char *s)
 	return strbuf_detach(&out);
 }
 
-/* Clear the cache when another broker is at the URL; returns the unsent outbox items or -1. */
-static int64_t check_broker_id(struct sync *sync, const char *broker_id, bool *changed)
+/* The principal id in the cached /v1/me, or NULL when there is none. */
+static char *cached_principal_id(struct sync *sync)
 {
-	char *cached = NULL;
-	enum cache_result found = cache_get_broker_id(sync->cache, &cached);
+	char *json = NULL, *id = NULL;
+
+	if (cache_get_me_json(sync->cache, &json) != CACHE_FOUND)
+		return NULL;
+	json_t *me = json_loads(json, 0, NULL);
+	const char *value = json_string_value(json_object_get(me, "id"));
+	if (value)
+		id = xstrdup(value);
+	json_decref(me);
+	free(json);
+	return id;
+}
+
+/*
+ * Find out whether the cache belongs to someone else: another broker now at
+ * the URL, or another principal signed in with this cache file. Either way
+ * the cached objects are not this session's to show, and the queued actions
+ * must never be sent: their ids name another broker's objects, or they were
+ * meant to be done as another person. Returns the number of queued actions
+ * marked failed, or -1 on a cache error.
+ */
+static int64_t check_cache_owner(struct sync *sync, const char *broker_id, const char *principal,
+				 enum cache_owner_change *change)
+{
+	char *cached_broker = NULL, *cached_principal = cached_principal_id(sync);
+	enum cache_result found = cache_get_broker_id(sync->cache, &cached_broker);
 	int64_t unsent = 0;
 
-	*changed = found == CACHE_FOUND && strcmp(cached, broker_id) != 0;
-	free(cached);
+	*change = CACHE_OWNER_SAME;
+	if (found == CACHE_FOUND && strcmp(cached_broker, broker_id) != 0)
+		*change = CACHE_OWNER_OTHER_BROKER;
+	else if (cached_principal && strcmp(cached_principal, principal) != 0)
+		*change = CACHE_OWNER_OTHER_PRINCIPAL;
+	free(cached_broker);
+	free(cached_principal);
 	if (found == CACHE_ERROR)
 		return -1;
-	if (*changed) {
+	if (*change != CACHE_OWNER_SAME) {
 		unsent = cache_clear_objects(sync->cache);
-		/* Ids in those actions name objects of the other broker: never send them here. */
 		if (unsent > 0)
-			unsent = cache_outbox_fail_unsent(sync->cache,
-				"not sent: queued for another broker that answered at this URL before");
+			unsent = cache_outbox_fail_unsent(sync->cache, *change == CACHE_OWNER_OTHER_BROKER ?
+				"not sent: queued for another broker that answered at this URL before" :
+				"not sent: queued by another principal who used this cache before");
 		if (unsent < 0)
 			return -1;
 		sync->changed |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS | SYNC_CHANGED_AUDIT;
 	}
-	if (found != CACHE_FOUND || *changed) {
+	if (found != CACHE_FOUND || *change == CACHE_OWNER_OTHER_BROKER) {
 		if (!cache_set_broker_id(sync->cache, broker_id))
 			return -1;
 	}
@@ -220,21 +249,22 @@ static bool decode_me(const struct http_response *response, struct principal *me
 	return true;
 }
 
-static void report_online(struct sync *sync, bool broker_changed, int64_t unsent)
+static void report_online(struct sync *sync, enum cache_owner_change change, int64_t unsent)
 {
 	const char *url = http_client_base_url(sync->http);
+	const char *who = change == CACHE_OWNER_OTHER_BROKER ? "another broker is now at" :
+			  "another principal used the cache of";
 
-	sync->broker_changed = broker_changed;
-	if (!broker_changed)
+	sync->broker_changed = change != CACHE_OWNER_SAME;
+	if (change == CACHE_OWNER_SAME)
 		sync_set_state(sync, SYNC_ONLINE, "connected to %s as %s", url, sync->me.id);
 	else if (unsent > 0)
 		sync_set_state(sync, SYNC_ONLINE,
-			       "another broker is now at %s, so the cache was cleared; "
-			       "%lld queued actions were meant for the previous broker and "
-			       "were not sent", url, (long long)unsent);
+			       "%s %s, so the cache was cleared; %lld queued action%s %s not sent",
+			       who, url, (long long)unsent, unsent == 1 ? "" : "s",
+			       unsent == 1 ? "was" : "were");
 	else
-		sync_set_state(sync, SYNC_ONLINE,
-			       "another broker is now at %s, so the cache was cleared", url);
+		sync_set_state(sync, SYNC_ONLINE, "%s %s, so the cache was cleared", who, url);
 }
 
 /* Store what /v1/me returned; false with err when the response or the cache fails. */
@@ -243,12 +273,12 @@ static bool store_me(struct sync *sync, const struct http_response *response, ch
 {
 	struct principal me;
 	const char *broker_id;
-	bool broker_changed;
+	enum cache_owner_change change;
 	int64_t unsent;
 
 	if (!decode_me(response, &me, &broker_id, err, errlen))
 		return false;
-	unsent = check_broker_id(sync, broker_id, &broker_changed);
+	unsent = check_cache_owner(sync, broker_id, me.id, &change);
 	if (unsent < 0 || !cache_set_me_json(sync->cache, response->body) ||
 	    !cache_set_synced_at(sync->cache, time_now())) {
 		snprintf(err, errlen, "the cache could not be written: %s",
@@ -261,9 +291,9 @@ static bool store_me(struct sync *sync, const struct http_response *response, ch
 	sync->me = me;
 	sync->have_me = true;
 	sync->changed |= SYNC_CHANGED_ME;
-	if (broker_changed)
+	if (change != CACHE_OWNER_SAME)
 		sync->resync_needed = true;
-	report_online(sync, broker_changed, unsent);
+	report_online(sync, change, unsent);
 	return true;
 }
 

@@ -94,7 +94,10 @@ bool sync_fetch_audit(struct sync *sync, const char *kind, int64_t id);
 bool sync_fetch_object(struct sync *sync, const char *kind, int64_t id);
 
 enum sync_state sync_get_state(const struct sync *sync);
-/* Whether the last /v1/me named another broker than the cache had (the cache was cleared). */
+/*
+ * Whether the last /v1/me named another broker or principal than the cache
+ * had, so that the cache was cleared and its queued actions were not sent.
+ */
 bool sync_broker_changed(const struct sync *sync);
 /* The current state's detail, "" when there is none. */
 const char *sync_get_detail(const struct sync *sync);

@@ -19,6 +19,13 @@ enum sync_phase {
 
 struct sync_fetch;
 
+/* Who the cache belonged to before the last /v1/me. */
+enum cache_owner_change {
+	CACHE_OWNER_SAME,
+	CACHE_OWNER_OTHER_BROKER,
+	CACHE_OWNER_OTHER_PRINCIPAL,
+};
+
 struct sync {
 	struct http_client *http;
 	struct cache *cache;
@@ -41,7 +48,7 @@ struct sync {
 
 	struct principal me;
 	bool have_me;
-	/* The last /v1/me named another broker_id than the cache had. */
+	/* The last /v1/me named another broker_id or principal than the cache had. */
 	bool broker_changed;
 
 	/* Notifications wait here until the sync has finished its own work. */

@@ -92,6 +92,23 @@ void app_begin_revoke(struct app *app, const struct action_target *targets, size
 
 static void on_dry_run(void *ctx, const struct outbox_dry_run *result);
 
+void app_request_quit(struct app *app)
+{
+	char message[256];
+
+	app_refresh_outbox_count(app);
+	if (app->outbox_pending == 0) {
+		app->quit = true;
+		return;
+	}
+	start_action(app, PENDING_QUIT, NULL, 0);
+	snprintf(message, sizeof message,
+		 "%lld action%s not sent yet. Quit anyway? %s kept and sent the next time "
+		 "gatehouse runs with this cache. (y/n)", (long long)app->outbox_pending,
+		 app->outbox_pending == 1 ? " is" : "s are", app->outbox_pending == 1 ? "It is" : "They are");
+	dialog_confirm(&app->dialog, "Quit", message);
+}
+
 void app_begin_bulk_revoke(struct app *app, const char *principal, const char *resource)
 {
 	char message[640];
@@ -143,10 +160,9 @@ static void open_typed_confirmation(struct app *app)
 	char message[640], phrase[48];
 
 	snprintf(phrase, sizeof phrase, "revoke %lld", (long long)(a->matched > 0 ? a->matched : 0));
-	snprintf(message, sizeof message,
-		 "This revokes %lld active grants %s %s at once.\nType \"%s\" to go ahead:",
-		 (long long)a->matched, a->principal ? "of" : "on",
-		 one_line(app, a->principal ? a->principal : a->resource, &line), phrase);
+	snprintf(message, sizeof message, "This revokes %lld active grant%s %s %s at once.",
+		 (long long)a->matched, a->matched == 1 ? "" : "s", a->principal ? "of" : "on",
+		 one_line(app, a->principal ? a->principal : a->resource, &line));
 	strbuf_free(&line);
 	dialog_free(&app->dialog);
 	dialog_typed_confirm(&app->dialog, "Bulk revoke", message, phrase);
@@ -180,6 +196,7 @@ static void queue_decisions(struct app *app, bool approve, const char *reason)
 	struct pending_action *a = &app->action;
 	size_t queued = 0;
 
+	app_batch_start(app, approve ? "approved" : "denied", "request");
 	for (size_t i = 0; i < a->target_count; i++) {
 		int64_t id = approve ?
 			outbox_queue_approve(app->outbox, a->targets[i].id, a->targets[i].version, reason) :
@@ -189,6 +206,7 @@ static void queue_decisions(struct app *app, bool approve, const char *reason)
 				   outbox_last_error(app->outbox));
 			return;
 		}
+		app_batch_add(app, id);
 		queued++;
 	}
 	if (queued == 1)
@@ -203,13 +221,16 @@ static void queue_revokes(struct app *app)
 {
 	struct pending_action *a = &app->action;
 
+	app_batch_start(app, "revoked", "grant");
 	for (size_t i = 0; i < a->target_count; i++) {
-		if (outbox_queue_revoke(app->outbox, a->targets[i].id, a->targets[i].version,
-					a->reason) < 0) {
+		int64_t id = outbox_queue_revoke(app->outbox, a->targets[i].id, a->targets[i].version,
+						 a->reason);
+		if (id < 0) {
 			app_status(app, STATUS_ERROR, "could not queue the revoke: %s",
 				   outbox_last_error(app->outbox));
 			return;
 		}
+		app_batch_add(app, id);
 	}
 	app_status(app, STATUS_INFO, "revoking %zu grant%s...", a->target_count,
 		   a->target_count == 1 ? "" : "s");
@@ -263,6 +284,9 @@ static bool advance(struct app *app)
 			return false;
 		}
 		queue_bulk_revoke(app);
+		return true;
+	case PENDING_QUIT:
+		app->quit = true;
 		return true;
 	case PENDING_NONE:
 		return true;

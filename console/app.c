@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "common/alloc.h"
 #include "common/timeutil.h"
 
 void app_status(struct app *app, enum status_severity severity, const char *fmt, ...)
@@ -74,6 +75,8 @@ void app_set_principal(struct app *app, const struct principal *me)
 	char roles[64];
 
 	roles_format(me->roles, roles, sizeof roles);
+	app->principal_roles = me->roles;
+	app->principal_known = true;
 	snprintf(app->principal_label, sizeof app->principal_label, "%s (%s)", me->id,
 		 roles[0] ? roles : "no roles");
 	app->dirty = true;
@@ -97,11 +100,45 @@ void app_load_cached_principal(struct app *app)
 	free(json);
 }
 
+/* The most queued items whose rows are flagged; more than this is a bulk action anyway. */
+#define QUEUED_FLAG_MAX 500
+
+static void load_queued_objects(struct app *app)
+{
+	struct outbox_item *items;
+	size_t count = cache_outbox_list_recent(app->cache, QUEUED_FLAG_MAX, &items);
+
+	app->queued_count = 0;
+	app->queued = xreallocarray(app->queued, count ? count : 1, sizeof *app->queued);
+	app->queued_kinds = xreallocarray(app->queued_kinds, count ? count : 1, sizeof *app->queued_kinds);
+	for (size_t i = 0; items && i < count; i++) {
+		const struct outbox_item *item = &items[i];
+		if ((item->state != OUTBOX_QUEUED && item->state != OUTBOX_SENDING) || !item->object_kind)
+			continue;
+		app->queued[app->queued_count] = (struct action_target){ item->object_id, 0 };
+		snprintf(app->queued_kinds[app->queued_count], sizeof app->queued_kinds[0], "%s",
+			 item->object_kind);
+		app->queued_count++;
+	}
+	if (items)
+		outbox_items_free(items, count);
+}
+
 void app_refresh_outbox_count(struct app *app)
 {
 	int64_t pending = cache_outbox_pending_count(app->cache);
 
 	app->outbox_pending = pending > 0 ? pending : 0;
+	load_queued_objects(app);
+	app->dirty = true;
+}
+
+bool app_is_queued(const struct app *app, const char *kind, int64_t id)
+{
+	for (size_t i = 0; i < app->queued_count; i++)
+		if (app->queued[i].id == id && strcmp(app->queued_kinds[i], kind) == 0)
+			return true;
+	return false;
 }
 
 static void on_sync_state(void *ctx, enum sync_state state, const char *detail)
@@ -143,18 +180,76 @@ static void on_fetch_failed(void *ctx, const char *message)
 	app_status(ctx, STATUS_WARNING, "%s", message);
 }
 
+void app_batch_free(struct app *app)
+{
+	free(app->batch.items);
+	memset(&app->batch, 0, sizeof app->batch);
+}
+
+void app_batch_start(struct app *app, const char *verb, const char *noun)
+{
+	app_batch_free(app);
+	snprintf(app->batch.verb, sizeof app->batch.verb, "%s", verb);
+	snprintf(app->batch.noun, sizeof app->batch.noun, "%s", noun);
+}
+
+void app_batch_add(struct app *app, int64_t item_id)
+{
+	struct action_batch *b = &app->batch;
+
+	b->items = xreallocarray(b->items, b->count + 1, sizeof *b->items);
+	b->items[b->count++] = item_id;
+}
+
+static bool batch_contains(const struct action_batch *b, int64_t item_id)
+{
+	for (size_t i = 0; i < b->count; i++)
+		if (b->items[i] == item_id)
+			return true;
+	return false;
+}
+
+/* Count a finished item of a batch of several, and sum the batch up once all are done. */
+static void report_batch_item(struct app *app, const struct outbox_result *result)
+{
+	struct action_batch *b = &app->batch;
+	size_t succeeded;
+
+	b->finished++;
+	if (!result->success && b->failed++ == 0)
+		snprintf(b->first_failure, sizeof b->first_failure, "%s", result->message);
+	if (b->finished < b->count) {
+		app_status(app, STATUS_INFO, "%zu of %zu done...", b->finished, b->count);
+		return;
+	}
+	succeeded = b->count - b->failed;
+	if (b->failed == 0)
+		app_status(app, STATUS_OK, "%s %zu %ss", b->verb, b->count, b->noun);
+	else
+		app_status(app, STATUS_ERROR, "%s %zu of %zu %ss; %zu failed, the first: %s", b->verb,
+			   succeeded, b->count, b->noun, b->failed, b->first_failure);
+	app_batch_free(app);
+}
+
 static void on_outbox_result(void *ctx, const struct outbox_result *result)
 {
 	struct app *app = ctx;
 	enum status_severity severity = STATUS_ERROR;
+	bool finished = result->state != OUTBOX_QUEUED && result->state != OUTBOX_SENDING;
 
-	if (result->success)
-		severity = STATUS_OK;
-	else if (result->state == OUTBOX_QUEUED)
-		severity = STATUS_WARNING;
-	app_status(app, severity, "%s", result->message);
 	app->reload |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS;
 	app_refresh_outbox_count(app);
+	if (result->success && app->connection == SYNC_OFFLINE)
+		sync_start(app->sync); /* the broker is back: do not wait for the sync's own retry */
+	if (finished && app->batch.count > 1 && batch_contains(&app->batch, result->item_id)) {
+		report_batch_item(app, result);
+		return;
+	}
+	if (result->success)
+		severity = STATUS_OK;
+	else if (!finished)
+		severity = STATUS_WARNING;
+	app_status(app, severity, "%s", result->message);
 }
 
 const struct sync_callbacks app_sync_callbacks = {

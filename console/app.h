@@ -39,6 +39,7 @@ enum pending_action_kind {
 	PENDING_DENY,
 	PENDING_REVOKE,
 	PENDING_BULK_REVOKE,
+	PENDING_QUIT,       /* quitting with actions still queued */
 };
 
 /* The action whose dialogs are open: what it applies to and which step it is at. */
@@ -51,6 +52,17 @@ struct pending_action {
 	char *reason;           /* kept between the reason prompt and the confirmation */
 	int64_t matched;        /* bulk revoke: grants it would take, -1 while unknown */
 	int step;
+};
+
+/* The outbox items queued by the last action, so that one message can sum up how they went. */
+struct action_batch {
+	int64_t *items;
+	size_t count;
+	size_t finished;
+	size_t failed;
+	char verb[16];              /* past tense for the summary: "approved", "revoked" */
+	char noun[16];              /* "request" or "grant" */
+	char first_failure[STATUS_TEXT_SIZE];
 };
 
 struct app {
@@ -69,6 +81,7 @@ struct app {
 	struct dialog dialog;
 	bool dialog_open;
 	struct pending_action action;
+	struct action_batch batch;
 
 	struct status_line status;
 	enum sync_state connection;
@@ -76,8 +89,14 @@ struct app {
 	int64_t offline_since;      /* when the connection was last lost, 0 while online */
 	int64_t synced_at;          /* last successful contact, from the cache */
 	char principal_label[160];  /* "demo-admin (admin)" */
+	unsigned principal_roles;   /* enum role bits, once known */
+	bool principal_known;
 	int64_t outbox_pending;
+	struct action_target *queued;   /* objects with an action queued, ids and kinds below */
+	char (*queued_kinds)[8];        /* "request" or "grant" for each */
+	size_t queued_count;
 
+	bool seconds_shown;         /* the last draw showed a time in seconds: redraw every second */
 	unsigned reload;            /* enum sync_change bits waiting for the views */
 	int64_t reload_not_before;  /* time_monotonic_ms() before which no reload starts */
 	bool dirty;
@@ -103,6 +122,11 @@ void app_begin_revoke(struct app *app, const struct action_target *targets, size
 /* Start a bulk revoke of the grants of a principal and on a resource: a choice of scope first. */
 void app_begin_bulk_revoke(struct app *app, const char *principal, const char *resource);
 
+/* Whether an action on this object ("request" or "grant") is queued and not yet sent. */
+bool app_is_queued(const struct app *app, const char *kind, int64_t id);
+/* Quit, after asking when actions are still queued. */
+void app_request_quit(struct app *app);
+
 /* Whether writes are allowed; says why on the status line when not. */
 bool app_may_write(struct app *app);
 
@@ -115,6 +139,10 @@ void app_refresh_outbox_count(struct app *app);
 void app_apply_reloads(struct app *app);
 /* Give a key to the open dialog and move the action on when it closes. */
 void app_dialog_key(struct app *app, const struct key_event *ev);
+/* Start counting the results of a new batch of count queued items. */
+void app_batch_start(struct app *app, const char *verb, const char *noun);
+void app_batch_add(struct app *app, int64_t item_id);
+void app_batch_free(struct app *app);
 /* Forget the action in progress and close its dialog. */
 void app_action_reset(struct app *app);
 /* Draw everything: title, banner, panes or overlay, dialog, status line. */

@@ -27,13 +27,27 @@ static const char *connection_word(enum sync_state state)
 	return "";
 }
 
+/* The title bar: the broker and who is signed in on the left; the connection and queue on the right. */
 static void draw_title(struct app *app, int width)
 {
-	char title[512];
+	char title[512], right[96];
+	int right_width;
 
-	snprintf(title, sizeof title, " Gatehouse  %s  %s", app->options->url,
-		 app->principal_label[0] ? app->principal_label : "(not signed in yet)");
-	draw_text(stdscr, 0, 0, width, title, THEME_TITLE, app->screen.charset);
+	snprintf(title, sizeof title, " Gatehouse  %s  %s%s", app->options->url,
+		 app->principal_label[0] ? app->principal_label : "(not signed in yet)",
+		 app->options->read_only ? "  read-only" : "");
+	if (app->outbox_pending)
+		snprintf(right, sizeof right, "%s  outbox: %lld queued ",
+			 connection_word(app->connection), (long long)app->outbox_pending);
+	else
+		snprintf(right, sizeof right, "%s ", connection_word(app->connection));
+	right_width = text_width(right);
+	if (right_width > width / 2)
+		right_width = 0; /* too narrow: the broker and principal come first */
+	draw_text(stdscr, 0, 0, width - right_width, title, THEME_TITLE, app->screen.charset);
+	if (right_width)
+		draw_text_right(stdscr, 0, width - right_width, right_width, right, THEME_TITLE,
+				app->screen.charset);
 }
 
 /*
@@ -91,12 +105,18 @@ static void draw_tabs(struct app *app, int y, int width)
 	}
 }
 
-static void draw_pane(struct app *app, struct view *v, const struct area *area, bool focused)
+/* Draw a view under its title line; number > 0 puts the pane's key before the title. */
+static void draw_pane(struct app *app, struct view *v, const struct area *area, bool focused,
+		      int number)
 {
 	struct area inside = *area;
-	char title[160];
+	char title[192], text[176];
 
-	v->ops->title(v, title, sizeof title);
+	v->ops->title(v, text, sizeof text);
+	if (number > 0)
+		snprintf(title, sizeof title, " %d %s", number, text);
+	else
+		snprintf(title, sizeof title, "%s", text);
 	draw_text(stdscr, area->y, area->x, area->width, title,
 		  focused ? THEME_SELECTED : THEME_HEADER, app->screen.charset);
 	inside.y++;
@@ -110,7 +130,7 @@ static struct view *draw_body(struct app *app, const struct area *body)
 {
 	if (app->overlay_count > 0) {
 		struct view *top = app->overlays[app->overlay_count - 1];
-		draw_pane(app, top, body, true);
+		draw_pane(app, top, body, true, 0);
 		return top;
 	}
 	if (body->width >= SIDE_BY_SIDE_COLUMNS) {
@@ -121,8 +141,8 @@ static struct view *draw_body(struct app *app, const struct area *body)
 		for (int y = body->y; y < body->y + body->height; y++)
 			draw_text(stdscr, y, left.width, 1, app->screen.charset == TEXT_UTF8 ? "\u2502" : "|",
 				  THEME_BORDER, app->screen.charset);
-		draw_pane(app, app->panes[PANE_PENDING], &left, app->focus == PANE_PENDING);
-		draw_pane(app, app->panes[PANE_GRANTS], &right, app->focus == PANE_GRANTS);
+		draw_pane(app, app->panes[PANE_PENDING], &left, app->focus == PANE_PENDING, 1);
+		draw_pane(app, app->panes[PANE_GRANTS], &right, app->focus == PANE_GRANTS, 2);
 		return app->panes[app->focus];
 	}
 	struct area pane = *body;
@@ -140,14 +160,11 @@ static void draw_status(struct app *app, int y, int width)
 	struct strbuf right = STRBUF_INIT;
 	char title[128];
 
-	strbuf_puts(&right, connection_word(app->connection));
 	for (int i = 0; i < PANE_COUNT; i++) {
 		app->panes[i]->ops->title(app->panes[i], title, sizeof title);
-		strbuf_printf(&right, "  %s", title);
+		strbuf_printf(&right, "%s  ", title);
 	}
-	if (app->outbox_pending)
-		strbuf_printf(&right, "  outbox: %lld queued", (long long)app->outbox_pending);
-	strbuf_puts(&right, "  ? help");
+	strbuf_puts(&right, "? help");
 	status_draw(stdscr, y, width, &app->status, strbuf_str(&right), app->screen.charset);
 	strbuf_free(&right);
 }
@@ -183,6 +200,7 @@ void app_draw(struct app *app)
 		return;
 	}
 	erase();
+	app->seconds_shown = false; /* the views set it again while they draw */
 	draw_title(app, cols);
 	if (format_banner(app, banner, sizeof banner)) {
 		draw_text(stdscr, 1, 0, cols, banner, THEME_BANNER_OFFLINE, app->screen.charset);

@@ -13,8 +13,17 @@
 #include "tui/keymap.h"
 #include "tui/signals.h"
 
-/* Ages and countdowns in the lists are redrawn this often, in milliseconds. */
+/*
+ * Ages and countdowns in the lists are redrawn this often, in milliseconds:
+ * every second while one shows seconds ("45s"), else every half minute.
+ */
 #define CLOCK_TICK_MS 30000
+#define CLOCK_TICK_SECONDS_MS 1000
+
+static int64_t clock_tick(const struct app *app)
+{
+	return app->seconds_shown ? CLOCK_TICK_SECONDS_MS : CLOCK_TICK_MS;
+}
 /* How long an info or success message stays on the status line, in seconds. */
 #define STATUS_MESSAGE_SECONDS 10
 
@@ -38,7 +47,7 @@ static bool handle_global(struct app *app, enum action action)
 {
 	switch (action) {
 	case ACTION_QUIT:
-		app->quit = true;
+		app_request_quit(app);
 		return true;
 	case ACTION_HELP:
 		app_open_help(app);
@@ -134,7 +143,7 @@ static int earliest(int a, int b)
 /* How long the loop may sleep: until the next retry, clock tick or message expiry. */
 static int poll_timeout(struct app *app, int64_t now_ms)
 {
-	int timeout = (int)(CLOCK_TICK_MS - now_ms % CLOCK_TICK_MS);
+	int timeout = (int)(clock_tick(app) - now_ms % clock_tick(app));
 
 	timeout = earliest(timeout, sync_next_timeout_ms(app->sync, now_ms));
 	if (app->reload)
@@ -160,15 +169,15 @@ static void run_timers(struct app *app, int64_t *last_tick)
 		status_expire(&app->status, now, STATUS_MESSAGE_SECONDS);
 		app->dirty = true;
 	}
-	if (now_ms / CLOCK_TICK_MS != *last_tick) {
-		*last_tick = now_ms / CLOCK_TICK_MS;
+	if (now_ms / clock_tick(app) != *last_tick) {
+		*last_tick = now_ms / clock_tick(app);
 		app->dirty = true;
 	}
 }
 
 int app_run(struct app *app)
 {
-	int64_t last_tick = time_monotonic_ms() / CLOCK_TICK_MS;
+	int64_t last_tick = time_monotonic_ms() / clock_tick(app);
 
 	while (!app->quit) {
 		app_apply_reloads(app);

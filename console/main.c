@@ -32,7 +32,7 @@ static void protect_memory(void)
 static bool open_cache(struct app *app, char *err, size_t errlen)
 {
 	char *path = app->options->cache_path ? xstrdup(app->options->cache_path)
-					      : cache_default_path(app->options->url);
+					      : cache_default_path(app->options->url, app->options->token);
 
 	if (!path) {
 		snprintf(err, errlen, "no place for the cache: set XDG_CACHE_HOME or HOME, or give --cache FILE");
@@ -94,6 +94,9 @@ static void first_paint(struct app *app)
 static void close_app(struct app *app)
 {
 	app_action_reset(app);
+	app_batch_free(app);
+	free(app->queued);
+	free(app->queued_kinds);
 	while (app->overlay_count > 0)
 		app_close_overlay(app);
 	for (int i = 0; i < PANE_COUNT; i++)

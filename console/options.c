@@ -132,12 +132,43 @@ static void set_string(char **field, const char *value)
 	*field = xstrdup(value);
 }
 
+/*
+ * Reject long options that are not spelled out in full. getopt_long takes any
+ * unambiguous prefix, so "--token SECRET" would be read as "--token-file SECRET"
+ * and the secret echoed in the error about a missing file. Returns false after
+ * naming the option (never its value) on stderr.
+ */
+static bool long_options_exact(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			continue;
+		size_t length = strcspn(argv[i] + 2, "=");
+		bool known = false;
+		for (const struct option *o = long_options; o->name; o++)
+			if (strlen(o->name) == length && strncmp(o->name, argv[i] + 2, length) == 0)
+				known = true;
+		if (known)
+			continue;
+		if (length == 5 && strncmp(argv[i] + 2, "token", 5) == 0)
+			fprintf(stderr, "gatehouse: --token is not accepted: a token on the command line "
+				"shows in ps and in shell history; use --token-file FILE\n");
+		else
+			fprintf(stderr, "gatehouse: unknown option --%.*s; see --help\n", (int)length,
+				argv[i] + 2);
+		return false;
+	}
+	return true;
+}
+
 int console_options_parse(int argc, char **argv, struct console_options *o)
 {
 	const char *token_file = NULL;
 	int c;
 
 	memset(o, 0, sizeof *o);
+	if (!long_options_exact(argc, argv))
+		return 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (c) {
@@ -173,6 +204,11 @@ int console_options_parse(int argc, char **argv, struct console_options *o)
 	size_t n = strlen(o->url);
 	while (n > 0 && o->url[n - 1] == '/')
 		o->url[--n] = '\0';
+	if (n >= 3 && strcmp(o->url + n - 3, "/v1") == 0) {
+		fprintf(stderr, "gatehouse: invalid --url \"%s\": give the broker's base URL, without "
+			"/v1 (the console adds it)\n", o->url);
+		return 2;
+	}
 	return load_token(o, token_file) ? -1 : 2;
 }
 

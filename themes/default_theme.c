@@ -43,6 +43,7 @@ const char theme_default_text[] =
 	"selected        = black cyan reverse\n"
 	"marked          = bright-yellow default bold\n"
 	"selected-marked = black yellow bold reverse\n"
+	"selected-inactive = default default underline\n"
 	"\n"
 	"# Request and grant states: views also print the state as a word\n"
 	"pending         = yellow default bold\n"

@@ -296,7 +296,7 @@ static void build_hint(const struct dialog *d, struct strbuf *hint)
 {
 	switch (d->rejection) {
 	case DIALOG_REJECTION_EMPTY:
-		strbuf_puts(hint, "a text is required");
+		strbuf_puts(hint, "type something first, or Esc to cancel");
 		return;
 	case DIALOG_REJECTION_MISMATCH:
 		strbuf_puts(hint, "no match: type the phrase exactly");

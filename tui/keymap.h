@@ -72,7 +72,7 @@ enum key_context {
 	X(CLEAR_MARKS, "clear-marks", LIST, "Unmark every row")                      \
 	X(APPROVE, "approve", PENDING, "Approve the marked requests, or the selected one") \
 	X(DENY, "deny", PENDING, "Deny the marked requests, or the selected one")    \
-	X(REVOKE, "revoke", GRANTS, "Revoke the selected grant")                     \
+	X(REVOKE, "revoke", GRANTS, "Revoke the marked grants, or the selected one")  \
 	X(BULK_REVOKE, "bulk-revoke", GRANTS,                                        \
 	  "Revoke every grant of the selected grant's principal, or on its resource") \
 	X(BACK, "back", DETAIL, "Go back to the list")                               \

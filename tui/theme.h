@@ -36,6 +36,7 @@
 	X(SELECTED, "selected")                         \
 	X(MARKED, "marked")                             \
 	X(SELECTED_MARKED, "selected-marked")           \
+	X(SELECTED_INACTIVE, "selected-inactive")       \
 	X(DIM, "dim")                                   \
 	X(PLACEHOLDER, "placeholder")                   \
 	X(BORDER, "border")                             \

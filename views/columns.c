@@ -41,12 +41,19 @@ size_t columns_layout(const struct column *columns, size_t count, int total, int
 		widths[drop] = 0;
 		shown--;
 	}
+	/* The spare width goes to the flexible columns shown, in equal shares. */
 	int spare = total - used_width(columns, count, widths);
-	for (size_t i = 0; i < count && spare > 0; i++) {
-		if (columns[i].flexible && widths[i] > 0) {
-			widths[i] += spare;
-			break;
-		}
+	int flexible = 0;
+	for (size_t i = 0; i < count; i++)
+		if (columns[i].flexible && widths[i] > 0)
+			flexible++;
+	for (size_t i = 0; i < count && spare > 0 && flexible > 0; i++) {
+		if (!columns[i].flexible || widths[i] == 0)
+			continue;
+		int share = spare / flexible;
+		widths[i] += share;
+		spare -= share;
+		flexible--;
 	}
 	return shown;
 }
@@ -86,8 +93,10 @@ void columns_draw_row(WINDOW *w, int y, int x, int width, const struct column *c
 	}
 }
 
-enum theme_role columns_row_role(bool selected, bool marked)
+enum theme_role columns_row_role(bool selected, bool marked, bool focused)
 {
+	if (selected && !focused)
+		return THEME_SELECTED_INACTIVE;
 	if (selected && marked)
 		return THEME_SELECTED_MARKED;
 	if (selected)

@@ -4,7 +4,7 @@
 /*
  * Column layout for the list panes: each column has a width it wants and a
  * priority; on a narrow terminal the least important columns go first, and
- * the one flexible column takes whatever width is left.
+ * the flexible columns share whatever width is left.
  */
 
 #include <curses.h>
@@ -19,7 +19,7 @@ struct column {
 	const char *title;
 	int width;          /* the width it wants; for the flexible column, its minimum */
 	int priority;       /* higher stays longer when space runs out */
-	bool flexible;      /* takes the remaining width (one column at most) */
+	bool flexible;      /* takes a share of the remaining width */
 	bool right_aligned;
 };
 
@@ -41,7 +41,11 @@ void columns_draw_row(WINDOW *w, int y, int x, int width, const struct column *c
 		      size_t count, const int *widths, const char *const *cells,
 		      enum theme_role role, enum text_charset cs);
 
-/* The role of a list row: selection and marks stay visible without colour through the theme. */
-enum theme_role columns_row_role(bool selected, bool marked);
+/*
+ * The role of a list row: selection and marks stay visible without colour
+ * through the theme. The selection of a pane without the keys (focused false)
+ * is drawn fainter, so that only one pane looks active.
+ */
+enum theme_role columns_row_role(bool selected, bool marked, bool focused);
 
 #endif

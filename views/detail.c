@@ -188,8 +188,9 @@ static void detail_title(struct view *v, char *out, size_t size)
 {
 	struct detail_view *d = detail_of(v);
 
-	snprintf(out, size, "%s %lld%s%s", strcmp(d->kind, "request") == 0 ? "Request" : "Grant",
-		 (long long)d->id, d->found ? ": " : "", d->found ? d->status : "");
+	snprintf(out, size, "%s %lld%s%s (Esc: back)",
+		 strcmp(d->kind, "request") == 0 ? "Request" : "Grant", (long long)d->id,
+		 d->found ? ": " : "", d->found ? d->status : "");
 }
 
 static void detail_draw(struct view *v, WINDOW *w, const struct area *area, bool focused)

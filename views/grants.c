@@ -22,7 +22,7 @@ enum grant_column {
 
 static const struct column grant_columns[COLUMN_COUNT] = {
 	[COLUMN_MARK] = { "", 1, 100, false, false },
-	[COLUMN_ID] = { "ID", 6, 90, false, true },
+	[COLUMN_ID] = { "ID", 6, 99, false, true },  /* which row is which: it goes last */
 	[COLUMN_PRINCIPAL] = { "PRINCIPAL", 14, 95, true, false },
 	[COLUMN_RESOURCE] = { "RESOURCE", 14, 94, true, false },
 	[COLUMN_ROLE] = { "ROLE", 6, 70, false, false },
@@ -39,6 +39,7 @@ struct grants_view {
 	struct table table;
 	int widths[COLUMN_COUNT];
 	int64_t now;
+	bool focused;           /* whether the last draw had the keys */
 };
 
 static struct grants_view *grants_of(struct view *v)
@@ -106,6 +107,10 @@ static void grants_title(struct view *v, char *out, size_t size)
 		snprintf(out, size, "Grants (%zu of %s)", g->table.visible_count, total);
 	else
 		snprintf(out, size, "Grants (%s)", total);
+	if (g->table.mark_count) {
+		size_t used = strlen(out);
+		snprintf(out + used, size - used, " [%zu marked]", g->table.mark_count);
+	}
 }
 
 static void draw_grant_row(void *ctx, WINDOW *w, int y, int x, int width, size_t row,
@@ -115,7 +120,7 @@ static void draw_grant_row(void *ctx, WINDOW *w, int y, int x, int width, size_t
 	const struct grant_row *r = &g->rows[row];
 	char id[24], expires[16], granted[16];
 	const char *cells[COLUMN_COUNT];
-	enum theme_role role = columns_row_role(selected, marked);
+	enum theme_role role = columns_row_role(selected, marked, g->focused);
 
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	if (r->expires_at == 0)
@@ -123,7 +128,9 @@ static void draw_grant_row(void *ctx, WINDOW *w, int y, int x, int width, size_t
 	else
 		duration_format(r->expires_at - g->now, expires, sizeof expires);
 	duration_format(g->now - r->granted_at, granted, sizeof granted);
-	cells[COLUMN_MARK] = marked ? "*" : " ";
+	if (g->now - r->granted_at < 60 || (r->expires_at && r->expires_at - g->now < 60))
+		g->base.app->seconds_shown = true;
+	cells[COLUMN_MARK] = marked ? "*" : app_is_queued(g->base.app, "grant", r->id) ? "~" : " ";
 	cells[COLUMN_ID] = id;
 	cells[COLUMN_PRINCIPAL] = r->principal;
 	cells[COLUMN_RESOURCE] = r->resource;
@@ -142,9 +149,11 @@ static void grants_draw(struct view *v, WINDOW *w, const struct area *area, bool
 {
 	struct grants_view *g = grants_of(v);
 	struct strbuf header = STRBUF_INIT;
-	const char *empty = g->row_count ? "  no grant matches the filter" : "  no active grants";
+	const char *empty = g->row_count ? "  no grant matches the filter" :
+			    v->app->connection == SYNC_ONLINE ? "  no active grants" :
+			    "  no active grants in the cache; the broker has not answered yet";
 
-	(void)focused;
+	g->focused = focused;
 	g->now = time_now();
 	columns_layout(grant_columns, COLUMN_COUNT, area->width, g->widths);
 	columns_format_header(grant_columns, COLUMN_COUNT, g->widths, &header);
@@ -167,7 +176,9 @@ static void start_revoke(struct grants_view *g)
 	size_t row;
 
 	if (count == 0) {
-		app_status(g->base.app, STATUS_WARNING, "no grant selected");
+		app_status(g->base.app, STATUS_WARNING, from_marks ?
+			   "the marked grants are hidden by the filter: clear it (Esc) to act on them" :
+			   "no grant selected");
 		free(targets);
 		return;
 	}
@@ -175,7 +186,9 @@ static void start_revoke(struct grants_view *g)
 		snprintf(summary, sizeof summary, "grant %lld: %s has %s on %s", (long long)g->rows[row].id,
 			 g->rows[row].principal, g->rows[row].role, g->rows[row].resource);
 	else
-		snprintf(summary, sizeof summary, "%zu marked grants", count);
+		snprintf(summary, sizeof summary, "%zu marked grant%s%s", count, count == 1 ? "" : "s",
+			 g->table.mark_count > count ? " (more marked ones, hidden by the filter, left alone)"
+						     : "");
 	app_begin_revoke(g->base.app, targets, count, summary);
 	g->table.mark_count = 0;
 	free(targets);

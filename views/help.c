@@ -50,6 +50,10 @@ static void help_reload(struct view *v, size_t limit)
 		lines_add(&h->lines, THEME_NORMAL, entry.keys[0] ? entry.keys : "(unbound)", "%s",
 			  entry.help);
 	}
+	lines_heading(&h->lines, "Reading the lists");
+	lines_add(&h->lines, THEME_NORMAL, "*", "marked: the next approve, deny or revoke applies to it");
+	lines_add(&h->lines, THEME_NORMAL, "~", "an action on it is queued and not sent yet");
+	lines_add(&h->lines, THEME_NORMAL, "N+", "in a title: the rest of the list is still loading");
 	lines_heading(&h->lines, "About");
 	lines_add(&h->lines, THEME_NORMAL, NULL,
 		  "Text from the broker is shown with control characters, escape sequences and "
@@ -59,7 +63,7 @@ static void help_reload(struct view *v, size_t limit)
 static void help_title(struct view *v, char *out, size_t size)
 {
 	(void)v;
-	snprintf(out, size, "Help: keys");
+	snprintf(out, size, "Help: keys (Esc or ? closes it)");
 }
 
 static void help_draw(struct view *v, WINDOW *w, const struct area *area, bool focused)

@@ -22,7 +22,7 @@ enum pending_column {
 
 static const struct column pending_columns[COLUMN_COUNT] = {
 	[COLUMN_MARK] = { "", 1, 100, false, false },
-	[COLUMN_ID] = { "ID", 6, 90, false, true },
+	[COLUMN_ID] = { "ID", 6, 99, false, true },  /* which row is which: it goes last */
 	[COLUMN_AGE] = { "AGE", 6, 60, false, true },
 	[COLUMN_REQUESTER] = { "REQUESTER", 14, 95, false, false },
 	[COLUMN_RESOURCE] = { "RESOURCE", 12, 94, false, false },
@@ -41,6 +41,7 @@ struct pending_view {
 	struct table table;
 	int widths[COLUMN_COUNT];
 	int64_t now;
+	bool focused;           /* whether the last draw had the keys */
 };
 
 static struct pending_view *pending_of(struct view *v)
@@ -108,6 +109,10 @@ static void pending_title(struct view *v, char *out, size_t size)
 		snprintf(out, size, "Pending (%zu of %s)", p->table.visible_count, total);
 	else
 		snprintf(out, size, "Pending (%s)", total);
+	if (p->table.mark_count) {
+		size_t used = strlen(out);
+		snprintf(out + used, size - used, " [%zu marked]", p->table.mark_count);
+	}
 }
 
 static void draw_request_row(void *ctx, WINDOW *w, int y, int x, int width, size_t row,
@@ -115,17 +120,20 @@ static void draw_request_row(void *ctx, WINDOW *w, int y, int x, int width, size
 {
 	struct pending_view *p = ctx;
 	const struct request_row *r = &p->rows[row];
-	enum theme_role role = columns_row_role(selected, marked);
+	enum theme_role role = columns_row_role(selected, marked, p->focused);
 	enum text_charset cs = p->base.app->screen.charset;
 	char id[24], age[16], duration[16], approvals[24];
 	const char *cells[COLUMN_COUNT];
 
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
 	duration_format(p->now - r->created_at, age, sizeof age);
+	if (p->now - r->created_at < 60)
+		p->base.app->seconds_shown = true;
 	duration_format(r->duration_seconds, duration, sizeof duration);
 	snprintf(approvals, sizeof approvals, "%lld/%lld", (long long)r->approval_count,
 		 (long long)r->approvals_needed);
-	cells[COLUMN_MARK] = marked ? "*" : " ";
+	/* "*" marked for the next action; "~" an action on it is queued and not sent yet. */
+	cells[COLUMN_MARK] = marked ? "*" : app_is_queued(p->base.app, "request", r->id) ? "~" : " ";
 	cells[COLUMN_ID] = id;
 	cells[COLUMN_AGE] = age;
 	cells[COLUMN_REQUESTER] = r->requester;
@@ -143,10 +151,11 @@ static void pending_draw(struct view *v, WINDOW *w, const struct area *area, boo
 {
 	struct pending_view *p = pending_of(v);
 	struct strbuf header = STRBUF_INIT;
-	const char *empty = p->row_count ? "  no request matches the filter"
-					 : "  no pending requests: nothing to triage";
+	const char *empty = p->row_count ? "  no request matches the filter" :
+			    v->app->connection == SYNC_ONLINE ? "  no pending requests: nothing to triage" :
+			    "  no pending requests in the cache; the broker has not answered yet";
 
-	(void)focused;
+	p->focused = focused;
 	p->now = time_now();
 	columns_layout(pending_columns, COLUMN_COUNT, area->width, p->widths);
 	columns_format_header(pending_columns, COLUMN_COUNT, p->widths, &header);
@@ -168,7 +177,13 @@ static void describe_targets(struct pending_view *p, size_t count, bool from_mar
 	char duration[16];
 
 	if (from_marks || !table_selected_row(&p->table, &row)) {
-		snprintf(out, size, "%zu marked requests", count);
+		size_t hidden = p->table.mark_count - count;
+		snprintf(out, size, "%zu marked request%s", count, count == 1 ? "" : "s");
+		if (hidden) {
+			size_t used = strlen(out);
+			snprintf(out + used, size - used, " (%zu more marked, hidden by the filter, "
+				 "left alone)", hidden);
+		}
 		return;
 	}
 	const struct request_row *r = &p->rows[row];
@@ -185,7 +200,9 @@ static void start_decision(struct pending_view *p, bool approve)
 	char summary[512];
 
 	if (count == 0) {
-		app_status(p->base.app, STATUS_WARNING, "no request selected");
+		app_status(p->base.app, STATUS_WARNING, from_marks ?
+			   "the marked requests are hidden by the filter: clear it (Esc) to act on them" :
+			   "no request selected");
 	} else {
 		describe_targets(p, count, from_marks, summary, sizeof summary);
 		app_begin_decision(p->base.app, approve, targets, count, summary);

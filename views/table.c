@@ -89,7 +89,9 @@ size_t table_collect_targets(const struct table *t, struct action_target **out, 
 	*out = xcalloc(t->mark_count ? t->mark_count : 1, sizeof **out);
 	*from_marks = t->mark_count > 0;
 	if (*from_marks) {
-		for (row = 0; row < t->rows.count && count < t->mark_count; row++) {
+		/* Only what the user can see: marked rows that the filter hides are left alone. */
+		for (size_t i = 0; i < t->visible_count && count < t->mark_count; i++) {
+			row = t->visible[i];
 			int64_t id = t->rows.id(t->rows.ctx, row);
 			if (table_is_marked(t, id))
 				(*out)[count++] = (struct action_target){ id, t->rows.version(t->rows.ctx, row) };
@@ -98,6 +100,16 @@ size_t table_collect_targets(const struct table *t, struct action_target **out, 
 		(*out)[count++] = (struct action_target){ t->rows.id(t->rows.ctx, row),
 							  t->rows.version(t->rows.ctx, row) };
 	}
+	return count;
+}
+
+size_t table_marked_visible(const struct table *t)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; t->mark_count && i < t->visible_count; i++)
+		if (table_is_marked(t, t->rows.id(t->rows.ctx, t->visible[i])))
+			count++;
 	return count;
 }
 
@@ -174,7 +186,10 @@ bool table_handle_action(struct table *t, enum action action)
 	case ACTION_HOME: list_home(&t->list); return true;
 	case ACTION_END: list_end(&t->list); return true;
 	case ACTION_FILTER:
+		/* A new search starts empty, as / does in less and vi; Esc brings all rows back. */
+		line_input_clear(&t->filter_input);
 		t->filtering = true;
+		refilter(t, table_selected_id(t));
 		return true;
 	case ACTION_CLEAR_FILTER:
 		line_input_clear(&t->filter_input);

@@ -63,11 +63,15 @@ int64_t table_selected_id(const struct table *t);
 bool table_selected_row(const struct table *t, size_t *row);
 
 /*
- * Collect what an action applies to: the marked rows that are still listed,
- * else the selected row. Returns the count; the caller frees *out. Whether
- * the marks were used is returned through from_marks.
+ * Collect what an action applies to: the marked rows that the filter shows,
+ * else the selected row. Marked rows hidden by the filter are left out, so an
+ * action never touches a row the user cannot see. Returns the count; the
+ * caller frees *out. Whether marks were set is returned through from_marks.
  */
 size_t table_collect_targets(const struct table *t, struct action_target **out, bool *from_marks);
+
+/* How many marked rows the filter shows. */
+size_t table_marked_visible(const struct table *t);
 
 /* Whether a row's id is marked. */
 bool table_is_marked(const struct table *t, int64_t id);

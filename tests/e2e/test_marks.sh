@@ -1,5 +1,6 @@
 #!/bin/sh
-# Mark several requests with Space and approve them together with one reason.
+# Mark several requests and approve them together with one reason. One of them
+# is the admin's own, which the broker refuses: the summary must say so.
 . "$(dirname "$0")/lib.sh"
 
 start_broker
@@ -9,18 +10,20 @@ for i in 1 2 3; do
 	id=$(api POST /v1/requests requester "{\"resource\": \"res-39353\", \"role\": \"read\", \"reason\": \"marked $i\", \"duration_seconds\": 3600}" | jq .id)
 	ids="$ids $id"
 done
+own=$(api POST /v1/requests admin '{"resource": "res-39353", "role": "read", "reason": "marked own", "duration_seconds": 3600}' | jq .id)
 
 start_console 100 30
 wait_for "Pending ("
 filter_to "marked"
-wait_for "Pending (3 of"
-keys Space Space Space
-wait_for "* "
+wait_for "Pending (4 of"
+keys Space Space Space Space
+wait_for "[4 marked]"
 keys a
-wait_for "3 marked requests"
+wait_for "4 marked requests"
 type_text "batch ok"
 keys Enter
-wait_for "Pending (0 of" 20
+wait_for "approved 3 of 4 requests; 1 failed, the first: you cannot approve your own request $own" 20
+wait_for "Pending (1 of"
 for id in $ids; do
 	status=$(api GET "/v1/requests/$id" admin | jq -r .status)
 	[ "$status" = approved ] || fail "request $id is $status, not approved"
@@ -30,4 +33,6 @@ done
 keys q
 wait_for "console exited with status 0"
 check_sanitizers
-pass "three marked requests approved at once"
+status=$(api GET "/v1/requests/$own" admin | jq -r .status)
+[ "$status" = pending ] || fail "the admin's own request $own is $status"
+pass "marked requests approved at once, the refused one reported"

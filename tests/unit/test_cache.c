@@ -1072,8 +1072,8 @@ START_TEST(test_default_path)
 
 	setenv("XDG_CACHE_HOME", "/xdg", 1);
 	setenv("HOME", "/home/alice", 1);
-	first = cache_default_path("https://broker-a.example:8443");
-	second = cache_default_path("https://broker-b.example:8443");
+	first = cache_default_path("https://broker-a.example:8443", "token-1");
+	second = cache_default_path("https://broker-b.example:8443", "token-1");
 	ck_assert_ptr_nonnull(first);
 	ck_assert_ptr_nonnull(second);
 	ck_assert_str_ne(first, second);
@@ -1081,15 +1081,21 @@ START_TEST(test_default_path)
 	ck_assert_uint_eq(strlen(first), strlen("/xdg/gatehouse/cache-") + 16 + strlen(".db"));
 	ck_assert_str_eq(first + strlen(first) - 3, ".db");
 
+	/* Two people on one broker never share a file, and the name does not contain the token. */
+	path = cache_default_path("https://broker-a.example:8443", "token-2");
+	ck_assert_str_ne(path, first);
+	ck_assert_ptr_null(strstr(path, "token"));
+	free(path);
+
 	setenv("XDG_CACHE_HOME", "relative", 1);
-	path = cache_default_path("https://broker-a.example:8443");
+	path = cache_default_path("https://broker-a.example:8443", "token-1");
 	ck_assert_int_eq(strncmp(path, "/home/alice/.cache/gatehouse/cache-", 35), 0);
 	ck_assert_str_eq(path + 35, first + 21);
 	free(path);
 
 	unsetenv("XDG_CACHE_HOME");
 	unsetenv("HOME");
-	ck_assert_ptr_null(cache_default_path("https://broker-a.example:8443"));
+	ck_assert_ptr_null(cache_default_path("https://broker-a.example:8443", "token-1"));
 	free(first);
 	free(second);
 }

@@ -419,7 +419,7 @@ START_TEST(test_broker_change_clears_cache)
 	for (int i = 0; i < h.recorder.state_count; i++) {
 		const char *detail = h.recorder.details[i];
 		if (strstr(detail, "another broker") && strstr(detail, "cache was cleared") &&
-		    strstr(detail, "1 queued actions") && strstr(detail, "were not sent"))
+		    strstr(detail, "1 queued action was not sent"))
 			reported = true;
 	}
 	ck_assert_msg(reported, "last detail \"%s\"", sync_get_detail(h.sync));
@@ -437,6 +437,38 @@ START_TEST(test_broker_change_clears_cache)
 	outbox_items_free(items, count);
 	ck_assert_int_gt(cache_count_pending(h.cache), 0);
 	free(cached_id);
+	harness_close(&h);
+}
+END_TEST
+
+START_TEST(test_principal_change_clears_cache)
+{
+	struct harness h;
+	char broker_id[64], key[OUTBOX_KEY_SIZE];
+	enum request_status status;
+
+	/* The same broker, but the cache was last used by someone else. */
+	harness_open(&h, demo.url, demo.admin_token);
+	fetch_broker_id(broker_id, sizeof broker_id);
+	ck_assert(cache_set_broker_id(h.cache, broker_id));
+	ck_assert(cache_set_me_json(h.cache, "{\"id\": \"someone-else\", \"roles\": [\"admin\"]}"));
+	ck_assert(cache_set_last_seq(h.cache, 3));
+	put_fake_pending_request(h.cache);
+	ck_assert_int_gt(cache_outbox_add(h.cache, "POST", "/v1/requests/1/approve", "{}", 1,
+					  "request", 1, "approve request 1", key), 0);
+
+	sync_until_synced(&h);
+	bool reported = false;
+	for (int i = 0; i < h.recorder.state_count; i++)
+		if (strstr(h.recorder.details[i], "another principal") &&
+		    strstr(h.recorder.details[i], "1 queued action was not sent"))
+			reported = true;
+	ck_assert_msg(reported, "last detail \"%s\"", sync_get_detail(h.sync));
+	ck_assert(sync_broker_changed(h.sync));
+	ck_assert_int_eq(cached_request_status(h.cache, FAKE_REQUEST_ID, &status), CACHE_NOT_FOUND);
+	/* Another person's action must never be sent with this token. */
+	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 0);
+	ck_assert_int_gt(cache_count_pending(h.cache), 0);
 	harness_close(&h);
 }
 END_TEST
@@ -746,6 +778,7 @@ static Suite *client_sync_suite(void)
 	tcase_add_test(broker, test_idle_long_poll_sleeps);
 	tcase_add_test(broker, test_expired_cursor_resyncs);
 	tcase_add_test(broker, test_broker_change_clears_cache);
+	tcase_add_test(broker, test_principal_change_clears_cache);
 	tcase_add_test(broker, test_refresh_lists_again);
 	tcase_add_test(broker, test_fetch_audit_stores_entries);
 	tcase_add_test(broker, test_fetch_object_reports_failure);

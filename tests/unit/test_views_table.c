@@ -218,6 +218,53 @@ START_TEST(test_mark_all_marks_only_what_the_filter_shows)
 }
 END_TEST
 
+START_TEST(test_hidden_marks_are_not_targets)
+{
+	struct table t;
+	struct fake_rows data = { sample, 4 };
+	struct key_event enter = key_event_make('\n', false);
+	struct action_target *targets;
+	bool from_marks;
+
+	table_init(&t);
+	set_rows(&t, &data, 0);
+	table_handle_action(&t, ACTION_MARK_ALL);
+	table_handle_action(&t, ACTION_FILTER);
+	type(&t, "vault");
+	table_take_key(&t, &enter);
+	ck_assert_uint_eq(t.mark_count, 4);
+	ck_assert_uint_eq(table_marked_visible(&t), 1);
+	size_t count = table_collect_targets(&t, &targets, &from_marks);
+	ck_assert(from_marks);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_int_eq(targets[0].id, 40);
+	free(targets);
+	table_free(&t);
+}
+END_TEST
+
+START_TEST(test_new_filter_starts_empty)
+{
+	struct table t;
+	struct fake_rows data = { sample, 4 };
+	struct key_event enter = key_event_make('\n', false);
+
+	table_init(&t);
+	set_rows(&t, &data, 0);
+	table_handle_action(&t, ACTION_FILTER);
+	type(&t, "alice");
+	table_take_key(&t, &enter);
+	ck_assert_uint_eq(t.visible_count, 1);
+	table_handle_action(&t, ACTION_FILTER);
+	ck_assert_str_eq(table_filter(&t), "");
+	ck_assert_uint_eq(t.visible_count, 4);
+	type(&t, "bob");
+	ck_assert_str_eq(table_filter(&t), "bob");
+	ck_assert_uint_eq(t.visible_count, 1);
+	table_free(&t);
+}
+END_TEST
+
 START_TEST(test_empty_table_has_no_target)
 {
 	struct table t;
@@ -304,6 +351,8 @@ static Suite *views_table_suite(void)
 	tcase_add_test(tc, test_marks_drive_targets);
 	tcase_add_test(tc, test_marked_row_gone_is_not_a_target);
 	tcase_add_test(tc, test_mark_all_marks_only_what_the_filter_shows);
+	tcase_add_test(tc, test_hidden_marks_are_not_targets);
+	tcase_add_test(tc, test_new_filter_starts_empty);
 	tcase_add_test(tc, test_empty_table_has_no_target);
 	suite_add_tcase(s, tc);
 
