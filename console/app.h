@@ -96,11 +96,13 @@ struct app {
 	char (*queued_kinds)[8];        /* "request" or "grant" for each */
 	size_t queued_count;
 
+	bool pasting;               /* between the start and end of a bracketed paste */
 	bool seconds_shown;         /* the last draw showed a time in seconds: redraw every second */
 	unsigned reload;            /* enum sync_change bits waiting for the views */
 	int64_t reload_not_before;  /* time_monotonic_ms() before which no reload starts */
 	bool dirty;
 	bool quit;
+	int exit_status;            /* 0, or 128 + the signal that ended the console */
 };
 
 /* Put a message on the status line (the one place messages go). */

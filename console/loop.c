@@ -94,16 +94,61 @@ static void handle_key(struct app *app, const struct key_event *ev)
 		handle_global(app, action);
 }
 
+/* Whether keys go to a text field: a dialog's text, or a filter being typed. */
+static bool text_field_active(struct app *app)
+{
+	struct view *view = focused_view(app);
+
+	if (app->dialog_open)
+		return app->dialog.kind == DIALOG_PROMPT || app->dialog.kind == DIALOG_TYPED_CONFIRM;
+	return view->ops->editing && view->ops->editing(view);
+}
+
+/*
+ * Make a key that is part of pasted or bunched-up text safe for a text field:
+ * Enter and Tab become spaces, so that a newline inside a paste never submits
+ * a dialog and what follows it never runs as commands. In a paste every other
+ * control is dropped too (Esc would cancel the dialog). Returns false to drop it.
+ */
+static bool keep_as_text(struct key_event *ev, bool pasted)
+{
+	if (!ev->function && (ev->code == '\n' || ev->code == '\t')) {
+		ev->code = ' ';
+		return true;
+	}
+	if (!ev->function && ev->code == 27)
+		return false;
+	return !pasted || key_event_is_text(ev);
+}
+
+/*
+ * Read every key that is waiting. The first key of a batch is what a person
+ * pressed; later ones arrived together with it, as a paste does on a terminal
+ * without bracketed paste, so in a text field they count as text.
+ */
 static void read_keys(struct app *app)
 {
 	struct key_event ev;
+	bool first = true;
 
 	while (!app->quit && screen_read_key(&ev)) {
+		bool bunched = !first;
+		first = false;
 		if (ev.function && ev.code == KEY_RESIZE) {
 			screen_resize(&app->screen);
 			app->dirty = true;
 			continue;
 		}
+		if (ev.function && (ev.code == KEY_PASTE_START || ev.code == KEY_PASTE_END)) {
+			app->pasting = ev.code == KEY_PASTE_START;
+			continue;
+		}
+		if (app->pasting && !text_field_active(app)) {
+			app_status(app, STATUS_WARNING, "pasted text ignored: paste into a reason or a filter");
+			continue;
+		}
+		if ((app->pasting || bunched) && text_field_active(app) && !keep_as_text(&ev, app->pasting))
+			continue;
 		handle_key(app, &ev);
 	}
 }
@@ -123,8 +168,9 @@ static void handle_signals(struct app *app)
 		case SIGCONT:
 			clearok(curscr, TRUE);
 			break;
-		default: /* SIGTERM, SIGINT, SIGHUP */
+		default: /* SIGTERM, SIGINT, SIGHUP: exit as a shell expects of a signal */
 			app->quit = true;
+			app->exit_status = 128 + signal_number;
 			break;
 		}
 		app->dirty = true;
@@ -198,5 +244,5 @@ int app_run(struct app *app)
 			read_keys(app);
 		run_timers(app, &last_tick);
 	}
-	return 0;
+	return app->exit_status;
 }

@@ -51,22 +51,46 @@ static size_t encode_utf8(uint32_t cp, char bytes[4])
 	return 4;
 }
 
-/*
- * Return whether the one character in bytes may enter the text: the
- * sanitizer keeps it unchanged and it takes at least one column. Asking the
- * sanitizer keeps one definition of what is safe, and also rejects invalid
- * UTF-8, surrogates and zero-width characters.
- */
-static bool is_insertable(const char *bytes, size_t len)
+/* Whether the sanitizer keeps text unchanged; width receives its display width. */
+static bool sanitizer_keeps(const char *text, size_t len, int *width)
 {
 	struct strbuf sanitized = STRBUF_INIT;
-	size_t placeholders = text_sanitize(bytes, len, TEXT_UTF8, &sanitized);
+	size_t placeholders = text_sanitize(text, len, TEXT_UTF8, &sanitized);
 	bool same = placeholders == 0 && sanitized.len == len &&
-		    memcmp(sanitized.data, bytes, len) == 0;
-	bool visible = same && text_width(sanitized.data) > 0;
+		    memcmp(sanitized.data, text, len) == 0;
 
+	*width = same ? text_width(sanitized.data) : 0;
 	strbuf_free(&sanitized);
-	return visible;
+	return same;
+}
+
+static size_t previous_boundary(const struct line_input *in, size_t pos);
+
+/*
+ * Return whether the one character in bytes may enter the text at the
+ * cursor: the sanitizer keeps it unchanged and it takes at least one column,
+ * or it is a combining mark that the sanitizer keeps on the character before
+ * the cursor (the accent of a decomposed "é", Thai or Devanagari vowel signs).
+ * Asking the sanitizer keeps one definition of what is safe, and also rejects
+ * invalid UTF-8, surrogates and zero-width characters such as U+200B.
+ */
+static bool is_insertable(const struct line_input *in, const char *bytes, size_t len)
+{
+	char pair[16];
+	int width, base_width;
+	size_t start;
+
+	if (sanitizer_keeps(bytes, len, &width))
+		return width > 0;
+	if (in->cursor == 0)
+		return false;
+	start = previous_boundary(in, in->cursor);
+	if (in->cursor - start + len > sizeof pair)
+		return false;
+	memcpy(pair, in->text.data + start, in->cursor - start);
+	memcpy(pair + (in->cursor - start), bytes, len);
+	return sanitizer_keeps(pair, in->cursor - start, &base_width) && base_width > 0 &&
+	       sanitizer_keeps(pair, in->cursor - start + len, &width) && width == base_width;
 }
 
 void line_input_init(struct line_input *in, size_t max_chars)
@@ -103,7 +127,7 @@ static void insert_bytes(struct line_input *in, const char *bytes, size_t len)
 {
 	struct strbuf *text = &in->text;
 
-	if (in->chars >= in->max_chars || !is_insertable(bytes, len))
+	if (in->chars >= in->max_chars || !is_insertable(in, bytes, len))
 		return;
 	strbuf_reserve(text, len);
 	memmove(text->data + in->cursor + len, text->data + in->cursor,
@@ -131,7 +155,7 @@ void line_input_set(struct line_input *in, const char *utf8)
 	}
 }
 
-static size_t previous_boundary(const struct line_input *in, size_t pos)
+static size_t previous_code_point(const struct line_input *in, size_t pos)
 {
 	const unsigned char *bytes = (const unsigned char *)in->text.data;
 
@@ -143,7 +167,7 @@ static size_t previous_boundary(const struct line_input *in, size_t pos)
 	return pos;
 }
 
-static size_t next_boundary(const struct line_input *in, size_t pos)
+static size_t next_code_point(const struct line_input *in, size_t pos)
 {
 	const unsigned char *bytes = (const unsigned char *)in->text.data;
 
@@ -152,6 +176,37 @@ static size_t next_boundary(const struct line_input *in, size_t pos)
 	pos++;
 	while (pos < in->text.len && is_continuation(bytes[pos]))
 		pos++;
+	return pos;
+}
+
+/* Whether the code point at pos takes no column: a combining mark, in text the input accepted. */
+static bool is_mark_at(const struct line_input *in, size_t pos)
+{
+	char one[8];
+	size_t len = next_code_point(in, pos) - pos;
+
+	if (pos >= in->text.len || len >= sizeof one)
+		return false;
+	memcpy(one, in->text.data + pos, len);
+	one[len] = '\0';
+	return text_width(one) == 0;
+}
+
+/* The start of the character before pos, with the combining marks on it: the cursor never splits them. */
+static size_t previous_boundary(const struct line_input *in, size_t pos)
+{
+	pos = previous_code_point(in, pos);
+	while (pos > 0 && is_mark_at(in, pos))
+		pos = previous_code_point(in, pos);
+	return pos;
+}
+
+/* The end of the character at pos, with the combining marks on it. */
+static size_t next_boundary(const struct line_input *in, size_t pos)
+{
+	pos = next_code_point(in, pos);
+	while (pos < in->text.len && is_mark_at(in, pos))
+		pos = next_code_point(in, pos);
 	return pos;
 }
 
@@ -167,16 +222,40 @@ static size_t count_chars(const char *bytes, size_t len)
 }
 
 /* Delete the bytes [from, to) and leave the cursor at from. */
-static void delete_range(struct line_input *in, size_t from, size_t to)
+static void remove_bytes(struct line_input *in, size_t from, size_t to)
 {
 	struct strbuf *text = &in->text;
 
-	if (from >= to)
-		return;
 	in->chars -= count_chars(text->data + from, to - from);
 	memmove(text->data + from, text->data + to, text->len - to + 1);
 	text->len -= to - from;
+}
+
+/*
+ * Remove combining marks left at the start of the text when the character
+ * they were on is deleted: with nothing to attach to, they would be sent as
+ * they are, and shown only as placeholders.
+ */
+static void drop_leading_marks(struct line_input *in)
+{
+	int width;
+
+	while (in->text.len > 0) {
+		size_t end = next_code_point(in, 0);
+		if (sanitizer_keeps(in->text.data, end, &width) && width > 0)
+			return;
+		remove_bytes(in, 0, end);
+		in->cursor = in->cursor > end ? in->cursor - end : 0;
+	}
+}
+
+static void delete_range(struct line_input *in, size_t from, size_t to)
+{
+	if (from >= to)
+		return;
+	remove_bytes(in, from, to);
 	in->cursor = from;
+	drop_leading_marks(in);
 }
 
 /* Return the start of the word before the cursor: spaces first, then non-spaces, as in readline. */
@@ -271,17 +350,23 @@ enum input_result line_input_key(struct line_input *in,
 	return apply_control_key(in, ev->code);
 }
 
-/* Return the columns of the character at pos: every character is one "?" column in ASCII. */
+/*
+ * Return the columns of the character at pos, with its combining marks. In
+ * ASCII every code point, a mark too, is drawn as one "?" column.
+ */
 static int char_columns(const struct line_input *in, size_t pos,
 			enum text_charset cs)
 {
 	size_t end = next_boundary(in, pos);
-	char bytes[5] = { 0 };
+	struct strbuf bytes = STRBUF_INIT;
+	int columns;
 
 	if (cs == TEXT_ASCII)
-		return 1;
-	memcpy(bytes, in->text.data + pos, end - pos);
-	return text_width(bytes);
+		return (int)count_chars(in->text.data + pos, end - pos);
+	strbuf_append(&bytes, in->text.data + pos, end - pos);
+	columns = text_width(strbuf_str(&bytes));
+	strbuf_free(&bytes);
+	return columns;
 }
 
 static int columns_between(const struct line_input *in, size_t from, size_t to,

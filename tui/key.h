@@ -15,6 +15,14 @@ struct key_event {
 };
 
 /*
+ * The start and end of a bracketed paste (the terminal wraps pasted text in
+ * ESC [ 200 ~ and ESC [ 201 ~ once the program asks for it), as function keys
+ * outside ncurses' own KEY_* range.
+ */
+#define KEY_PASTE_START (KEY_MAX + 1)
+#define KEY_PASTE_END (KEY_MAX + 2)
+
+/*
  * Build a key event in the one form that key handling compares against.
  * Enter arrives as '\r' (after nonl()), '\n' or KEY_ENTER and becomes '\n'.
  * Backspace arrives as KEY_BACKSPACE, DEL (127) or Ctrl-H (8) and becomes

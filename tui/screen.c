@@ -100,6 +100,17 @@ static bool open_screen(const char *term, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * Ask the terminal to mark pasted text (xterm's bracketed paste, DEC private
+ * mode 2004; terminals without it ignore the request), so that a newline or an
+ * escape inside a paste can be told from Enter and Esc typed by hand.
+ */
+static void set_bracketed_paste(bool on)
+{
+	fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+	fflush(stdout);
+}
+
 static void set_input_modes(void)
 {
 	cbreak();
@@ -109,8 +120,11 @@ static void set_input_modes(void)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(ESCAPE_DELAY_MS);
+	define_key("\033[200~", KEY_PASTE_START);
+	define_key("\033[201~", KEY_PASTE_END);
 	/* Terminals without an invisible cursor return ERR; the cursor then stays. */
 	(void)curs_set(0);
+	set_bracketed_paste(true);
 }
 
 static void fill_info(struct screen_info *info)
@@ -141,6 +155,7 @@ void screen_stop(void)
 		return;
 	theme_stop_color();
 	endwin();
+	set_bracketed_paste(false);
 	delscreen(screen);
 	screen = NULL;
 }
@@ -187,6 +202,7 @@ void screen_suspend(struct screen_info *info)
 	if (!screen)
 		return;
 	endwin();
+	set_bracketed_paste(false);
 
 	/* Stop with the default action, so the shell reports it as a job stop. */
 	memset(&stop_action, 0, sizeof stop_action);
@@ -197,6 +213,7 @@ void screen_suspend(struct screen_info *info)
 	sigaction(SIGTSTP, &previous, NULL);
 
 	/* Continued: the first refresh after endwin() returns to curses mode. */
+	set_bracketed_paste(true);
 	screen_resize(info);
 	doupdate();
 }

@@ -11,6 +11,12 @@
 #include "views/lines.h"
 #include "views/view.h"
 
+/*
+ * The most approvals and audit entries a detail lists; a broker could send
+ * hundreds of thousands, and the page is for reading, not for the whole history.
+ */
+#define DETAIL_LIST_MAX 200
+
 struct detail_view {
 	struct view base;
 	char kind[16];          /* "request" or "grant" */
@@ -85,12 +91,14 @@ static void describe_request(struct detail_view *d, const struct access_request 
 	lines_heading(l, "Approvals");
 	if (r->approval_count == 0)
 		lines_add(l, THEME_DIM, NULL, "none yet");
-	for (size_t i = 0; i < r->approval_count; i++) {
+	for (size_t i = 0; i < r->approval_count && i < DETAIL_LIST_MAX; i++) {
 		char stamp[RFC3339_LEN];
 		time_format_rfc3339(r->approvals[i].at, stamp);
 		lines_add(l, THEME_NORMAL, r->approvals[i].approver, "%s  %s", stamp,
 			  r->approvals[i].reason ? r->approvals[i].reason : "");
 	}
+	if (r->approval_count > DETAIL_LIST_MAX)
+		lines_add(l, THEME_DIM, NULL, "... and %zu more", r->approval_count - DETAIL_LIST_MAX);
 }
 
 static enum theme_role grant_status_role(enum grant_status s)
@@ -141,7 +149,11 @@ static void describe_audit(struct detail_view *d)
 	}
 	if (count == 0)
 		lines_add(&d->lines, THEME_DIM, NULL, "loading from the broker...");
-	for (size_t i = 0; i < count; i++) {
+	/* The newest entries matter most: skip the oldest beyond the limit. */
+	size_t first = count > DETAIL_LIST_MAX ? count - DETAIL_LIST_MAX : 0;
+	if (first)
+		lines_add(&d->lines, THEME_DIM, NULL, "%zu older entries not shown", first);
+	for (size_t i = first; i < count; i++) {
 		char stamp[RFC3339_LEN];
 		time_format_rfc3339(entries[i].at, stamp);
 		lines_add(&d->lines, THEME_NORMAL, NULL, "%s  %s  %s%s%s", stamp,

@@ -218,6 +218,11 @@ static bool grants_handle_action(struct view *v, enum action action)
 	}
 }
 
+static bool grants_editing(struct view *v)
+{
+	return grants_of(v)->table.filtering;
+}
+
 static bool grants_cursor(struct view *v, int *y, int *x)
 {
 	return table_cursor(&grants_of(v)->table, y, x);
@@ -241,6 +246,7 @@ static const struct view_ops grants_ops = {
 	.draw = grants_draw,
 	.take_key = grants_take_key,
 	.handle_action = grants_handle_action,
+	.editing = grants_editing,
 	.cursor = grants_cursor,
 	.destroy = grants_destroy,
 };

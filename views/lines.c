@@ -34,7 +34,10 @@ void lines_free(struct lines *l)
 
 static void add_entry(struct lines *l, enum theme_role role, const char *label, char *value)
 {
-	l->entries = xreallocarray(l->entries, l->count + 1, sizeof *l->entries);
+	if (l->count == l->capacity) {
+		l->capacity = l->capacity ? l->capacity * 2 : 32;
+		l->entries = xreallocarray(l->entries, l->capacity, sizeof *l->entries);
+	}
 	l->entries[l->count++] = (struct line_entry){
 		.label = label ? xstrdup(label) : NULL,
 		.value = value,
@@ -89,9 +92,11 @@ static int draw_entry(const struct line_entry *e, WINDOW *w, int y, int x, int w
 		if (index >= skip && used < rows) {
 			strbuf_reset(&piece);
 			strbuf_append(&piece, strbuf_str(&sanitized) + offset, line_bytes);
-			if (e->label)
-				draw_text(w, y + used, x, label_width,
+			if (e->label) /* a long label is cut, keeping one space before the value */
+				draw_text(w, y + used, x, label_width - 1,
 					  index == 0 ? e->label : "", THEME_DIM, cs);
+			if (e->label)
+				draw_fill(w, y + used, x + label_width - 1, 1, THEME_NORMAL);
 			draw_sanitized(w, y + used, value_x, value_width, strbuf_str(&piece), e->role, cs);
 			used++;
 		}

@@ -25,6 +25,7 @@ struct line_entry {
 struct lines {
 	struct line_entry *entries;
 	size_t count;
+	size_t capacity;
 	size_t top;             /* the first wrapped line shown */
 	size_t wrapped_count;   /* wrapped lines at the last draw's width */
 	int height;             /* rows at the last draw */

@@ -232,6 +232,11 @@ static bool pending_handle_action(struct view *v, enum action action)
 	}
 }
 
+static bool pending_editing(struct view *v)
+{
+	return pending_of(v)->table.filtering;
+}
+
 static bool pending_cursor(struct view *v, int *y, int *x)
 {
 	return table_cursor(&pending_of(v)->table, y, x);
@@ -255,6 +260,7 @@ static const struct view_ops pending_ops = {
 	.draw = pending_draw,
 	.take_key = pending_take_key,
 	.handle_action = pending_handle_action,
+	.editing = pending_editing,
 	.cursor = pending_cursor,
 	.destroy = pending_destroy,
 };

@@ -51,6 +51,8 @@ struct view_ops {
 	bool (*take_key)(struct view *v, const struct key_event *ev);
 	/* Run an action; returns false when the view has no use for it. */
 	bool (*handle_action)(struct view *v, enum action action);
+	/* Whether the view is editing text (a filter being typed). May be NULL. */
+	bool (*editing)(struct view *v);
 	/* Where the terminal cursor goes while the view edits text, or false. May be NULL. */
 	bool (*cursor)(struct view *v, int *y, int *x);
 	void (*destroy)(struct view *v);

@@ -117,9 +117,20 @@ keys() {
 	tmux -L "$E2E_SOCKET" send-keys -t "$E2E_SESSION" "$@"
 }
 
-# Type literal text (no key-name lookup), e.g. a reason.
+# Type literal text (no key-name lookup), e.g. a reason. The pause keeps the
+# next key from arriving in the same read, where the console would take an
+# Enter as part of the text (its guard against pasted newlines).
 type_text() {
 	tmux -L "$E2E_SOCKET" send-keys -t "$E2E_SESSION" -l "$1"
+	sleep 0.3
+}
+
+# paste TEXT: paste like a terminal does, wrapped in bracketed-paste markers
+# when the console asked for them.
+paste_text() {
+	tmux -L "$E2E_SOCKET" set-buffer -b e2e -- "$1"
+	tmux -L "$E2E_SOCKET" paste-buffer -p -b e2e -t "$E2E_SESSION"
+	sleep 0.3
 }
 
 resize() {

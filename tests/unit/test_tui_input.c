@@ -159,7 +159,6 @@ START_TEST(test_input_rejects_controls_and_invisible)
 		0x2066,   /* left-to-right isolate */
 		0xFEFF,   /* zero-width no-break space */
 		0xFE0F,   /* variation selector */
-		0x0301,   /* combining acute accent, zero columns */
 		0xD800,   /* surrogate */
 		0x110000, /* past Unicode */
 		0xE0001,  /* language tag */
@@ -174,6 +173,26 @@ START_TEST(test_input_rejects_controls_and_invisible)
 			      "U+%04X entered the text", (unsigned)rejected[i]);
 	}
 	assert_state(&in, "ok", 2, 2);
+	line_input_free(&in);
+}
+END_TEST
+
+/* A combining mark joins the character before the cursor, but cannot start the text. */
+START_TEST(test_input_combining_mark_after_base)
+{
+	struct line_input in;
+
+	line_input_init(&in, 100);
+	ck_assert_int_eq(press(&in, 0x0301), INPUT_CONTINUE);
+	ck_assert_str_eq(line_input_text(&in), "");
+	type(&in, L"e");
+	ck_assert_int_eq(press(&in, 0x0301), INPUT_CONTINUE);
+	type(&in, L"\u6f22");
+	/* "e" U+0301 U+6F22: the decomposed accent reaches the broker as typed. */
+	ck_assert_str_eq(line_input_text(&in), "e\xcc\x81\xe6\xbc\xa2");
+	/* A zero-width space is still rejected after a base character. */
+	ck_assert_int_eq(press(&in, 0x200B), INPUT_CONTINUE);
+	ck_assert_str_eq(line_input_text(&in), "e\xcc\x81\xe6\xbc\xa2");
 	line_input_free(&in);
 }
 END_TEST
@@ -337,6 +356,7 @@ static Suite *input_suite(void)
 	tcase_add_test(edit, test_input_kill_keys);
 	tcase_add_test(edit, test_input_multibyte_and_wide);
 	tcase_add_test(edit, test_input_rejects_controls_and_invisible);
+	tcase_add_test(edit, test_input_combining_mark_after_base);
 	tcase_add_test(edit, test_input_pasted_escape_sequence);
 	tcase_add_test(edit, test_input_submit_and_cancel);
 	tcase_add_test(edit, test_input_max_length_in_characters);
