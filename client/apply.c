@@ -22,7 +22,24 @@ static char *dump_json(const json_t *json)
 	return json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-bool apply_request(struct cache *cache, const json_t *json, char *err, size_t errlen)
+/*
+ * Write why an object from the broker is invalid, naming it by the integer
+ * in its id_field when it has one, so that the user can look it up.
+ */
+static void describe_invalid(const char *what, const json_t *json, const char *id_field,
+			     const char *reason, char *err, size_t errlen)
+{
+	json_t *id = json_object_get(json, id_field);
+
+	if (json_is_integer(id))
+		snprintf(err, errlen, "invalid %s %lld from the broker: %s", what,
+			 (long long)json_integer_value(id), reason);
+	else
+		snprintf(err, errlen, "invalid %s from the broker: %s", what, reason);
+}
+
+enum apply_result apply_request(struct cache *cache, const json_t *json, char *err,
+				size_t errlen)
 {
 	struct access_request request;
 	char decode_error[256];
@@ -30,8 +47,8 @@ bool apply_request(struct cache *cache, const json_t *json, char *err, size_t er
 	bool ok;
 
 	if (!request_from_json(json, &request, decode_error, sizeof decode_error)) {
-		snprintf(err, errlen, "invalid request from the broker: %s", decode_error);
-		return false;
+		describe_invalid("request", json, "id", decode_error, err, errlen);
+		return APPLY_INVALID;
 	}
 	text = dump_json(json);
 	ok = text && cache_put_request(cache, &request, text);
@@ -40,10 +57,10 @@ bool apply_request(struct cache *cache, const json_t *json, char *err, size_t er
 			 text ? cache_last_error(cache) : "out of memory");
 	free(text);
 	access_request_free(&request);
-	return ok;
+	return ok ? APPLY_STORED : APPLY_CACHE_ERROR;
 }
 
-bool apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen)
+enum apply_result apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen)
 {
 	struct grant grant;
 	char decode_error[256];
@@ -51,8 +68,8 @@ bool apply_grant(struct cache *cache, const json_t *json, char *err, size_t errl
 	bool ok;
 
 	if (!grant_from_json(json, &grant, decode_error, sizeof decode_error)) {
-		snprintf(err, errlen, "invalid grant from the broker: %s", decode_error);
-		return false;
+		describe_invalid("grant", json, "id", decode_error, err, errlen);
+		return APPLY_INVALID;
 	}
 	text = dump_json(json);
 	ok = text && cache_put_grant(cache, &grant, text);
@@ -61,18 +78,19 @@ bool apply_grant(struct cache *cache, const json_t *json, char *err, size_t errl
 			 text ? cache_last_error(cache) : "out of memory");
 	free(text);
 	grant_free(&grant);
-	return ok;
+	return ok ? APPLY_STORED : APPLY_CACHE_ERROR;
 }
 
-bool apply_object(struct cache *cache, enum cache_object_kind kind, const json_t *json,
-		  char *err, size_t errlen)
+enum apply_result apply_object(struct cache *cache, enum cache_object_kind kind,
+			       const json_t *json, char *err, size_t errlen)
 {
 	if (kind == CACHE_REQUESTS)
 		return apply_request(cache, json, err, errlen);
 	return apply_grant(cache, json, err, errlen);
 }
 
-bool apply_audit_entry(struct cache *cache, const json_t *json, char *err, size_t errlen)
+enum apply_result apply_audit_entry(struct cache *cache, const json_t *json, char *err,
+				    size_t errlen)
 {
 	struct audit_entry entry;
 	char decode_error[256];
@@ -80,15 +98,16 @@ bool apply_audit_entry(struct cache *cache, const json_t *json, char *err, size_
 	bool ok;
 
 	if (!audit_entry_from_json(json, &entry, decode_error, sizeof decode_error)) {
-		snprintf(err, errlen, "invalid audit entry from the broker: %s", decode_error);
-		return false;
+		describe_invalid("audit entry", json, "seq", decode_error, err, errlen);
+		return APPLY_INVALID;
 	}
 	if (entry.seq <= 0 || apply_object_kind(entry.object_kind) < 0) {
-		snprintf(err, errlen, "invalid audit entry from the broker: field \"%s\": %s",
-			 entry.seq <= 0 ? "seq" : "object",
-			 entry.seq <= 0 ? "expected a positive integer" : "expected request or grant");
+		describe_invalid("audit entry", json, "seq",
+				 entry.seq <= 0 ? "field \"seq\": expected a positive integer"
+						: "field \"object\": expected request or grant",
+				 err, errlen);
 		audit_entry_free(&entry);
-		return false;
+		return APPLY_INVALID;
 	}
 	text = dump_json(json);
 	ok = text && cache_put_audit_entry(cache, &entry, text);
@@ -97,7 +116,7 @@ bool apply_audit_entry(struct cache *cache, const json_t *json, char *err, size_
 			 text ? cache_last_error(cache) : "out of memory");
 	free(text);
 	audit_entry_free(&entry);
-	return ok;
+	return ok ? APPLY_STORED : APPLY_CACHE_ERROR;
 }
 
 bool apply_read_seq(const json_t *object, const char *field, int64_t *out, char *err,

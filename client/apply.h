@@ -17,16 +17,28 @@
 int apply_object_kind(const char *name);
 
 /*
- * Decode a request or grant and put it into the cache, keeping the JSON as
- * the broker sent it for the detail view. Returns false with the reason in
- * err on a decoding or cache failure.
+ * The outcome of putting one object into the cache. Callers skip an invalid
+ * object and keep the rest, but stop at a cache error.
  */
-bool apply_request(struct cache *cache, const json_t *json, char *err, size_t errlen);
-bool apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen);
-bool apply_object(struct cache *cache, enum cache_object_kind kind, const json_t *json,
-		  char *err, size_t errlen);
+enum apply_result {
+	APPLY_STORED,
+	APPLY_INVALID,              /* the object did not decode, so nothing of it was stored */
+	APPLY_CACHE_ERROR,
+};
+
+/*
+ * Decode a request or grant and put it into the cache, keeping the JSON as
+ * the broker sent it for the detail view. Sets err to the reason unless
+ * the result is APPLY_STORED.
+ */
+enum apply_result apply_request(struct cache *cache, const json_t *json, char *err,
+				size_t errlen);
+enum apply_result apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen);
+enum apply_result apply_object(struct cache *cache, enum cache_object_kind kind,
+			       const json_t *json, char *err, size_t errlen);
 /* Decode an audit entry and put it into the cache. */
-bool apply_audit_entry(struct cache *cache, const json_t *json, char *err, size_t errlen);
+enum apply_result apply_audit_entry(struct cache *cache, const json_t *json, char *err,
+				    size_t errlen);
 
 /*
  * Read a "last_seq" or other whole-number field of a JSON object that must

@@ -3,8 +3,10 @@
 #include "client/http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,21 +100,83 @@ static bool token_is_valid(const char *token)
 	return true;
 }
 
-static int open_trace(void)
+/* "a symbolic link", "a FIFO": what a path that is not a regular file names. */
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+static void set_trace_warning(struct http_client *client, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_trace_warning(struct http_client *client, const char *fmt, ...)
+{
+	struct strbuf warning = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vprintf(&warning, fmt, ap);
+	va_end(ap);
+	client->trace_warning = strbuf_detach(&warning);
+}
+
+/*
+ * Open the GATEHOUSE_TRACE file for appending. O_NONBLOCK keeps a FIFO
+ * without a reader from blocking the start; O_NOFOLLOW keeps a link planted
+ * at the path from sending the trace elsewhere. Anything but a regular file
+ * leaves the trace off, with a warning.
+ */
+static void open_trace(struct http_client *client)
 {
 	const char *path = getenv(TRACE_ENVIRONMENT);
 	struct stat st;
 	int fd;
 
+	client->trace_fd = -1;
 	if (!path || !*path)
-		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -1;
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		int open_errno = errno;
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			set_trace_warning(client, "no trace: %s names %s (%s); give a regular file",
+					  TRACE_ENVIRONMENT, file_type_name(st.st_mode), path);
+		else
+			set_trace_warning(client, "no trace: cannot open %s (%s): %s", path,
+					  TRACE_ENVIRONMENT, strerror(open_errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0) {
+		set_trace_warning(client, "no trace: cannot open %s (%s): %s", path,
+				  TRACE_ENVIRONMENT, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_trace_warning(client, "no trace: %s names %s (%s); give a regular file",
+				  TRACE_ENVIRONMENT, file_type_name(st.st_mode), path);
+		close(fd);
+		return;
+	}
 	/* A trace names the paths the user visited: tighten a file someone made readable. */
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+	if (st.st_mode & 077)
 		fchmod(fd, st.st_mode & 0700);
-	return fd;
+	client->trace_fd = fd;
+}
+
+const char *http_client_trace_warning(const struct http_client *client)
+{
+	return client->trace_warning;
 }
 
 static char *copy_base_url(const char *url)
@@ -172,7 +236,7 @@ struct http_client *http_client_new(const struct http_client_options *opts, char
 								  : HTTP_DEFAULT_REQUEST_TIMEOUT_MS;
 	client->max_response_bytes = opts->max_response_bytes > 0 ? opts->max_response_bytes
 								  : HTTP_DEFAULT_MAX_RESPONSE_BYTES;
-	client->trace_fd = open_trace();
+	open_trace(client);
 	return client;
 }
 
@@ -205,6 +269,7 @@ void http_client_free(struct http_client *client)
 	free(client->auth_header);
 	free(client->base_url);
 	free(client->ca_file);
+	free(client->trace_warning);
 	if (client->trace_fd >= 0)
 		close(client->trace_fd);
 	free(client);

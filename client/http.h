@@ -65,6 +65,12 @@ struct http_request_options {
 struct http_response {
 	long status;                    /* the HTTP status, 0 when none arrived */
 	CURLcode curl_code;
+	/*
+	 * No connection to the broker was made: refused, host name not found,
+	 * or connecting timed out. A TLS failure or a response over the size
+	 * limit did reach the broker, so these leave it false.
+	 */
+	bool connect_failed;
 	const char *error;
 	const char *body;               /* NUL-terminated, "" when empty */
 	size_t body_length;
@@ -83,12 +89,15 @@ typedef void (*http_callback)(void *ctx, const struct http_response *response);
  * accepted, without user name, password, query or fragment. Returns NULL
  * with the reason in err when the options are invalid or libcurl fails.
  * When GATEHOUSE_TRACE names a file, one line per call (time, method,
- * path, status, duration, error) is appended to it, never a header. A
- * trace file that cannot be opened, or is a symbolic link, leaves the
- * trace off.
+ * path, status, duration, error) is appended to it, never a header, with
+ * every control byte, DEL and non-ASCII byte written as \xNN. A path that
+ * cannot be opened, or is not a regular file (a symbolic link, a FIFO, a
+ * directory), leaves the trace off, and http_client_trace_warning() returns the reason.
  */
 struct http_client *http_client_new(const struct http_client_options *opts, char *err,
 				    size_t errlen);
+/* The reason GATEHOUSE_TRACE is set but no trace is written, or NULL. */
+const char *http_client_trace_warning(const struct http_client *client);
 /* Cancel every call without calling its callback, wipe the token and free the client. */
 void http_client_free(struct http_client *client);
 

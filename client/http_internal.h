@@ -27,6 +27,7 @@ struct http_client {
 	long request_timeout_ms;
 	size_t max_response_bytes;
 	int trace_fd;                   /* -1 without GATEHOUSE_TRACE */
+	char *trace_warning;            /* why GATEHOUSE_TRACE is not used, or NULL */
 	struct request_list active;     /* handed to curl */
 	struct request_list finished;   /* done, callback not yet called */
 };

@@ -110,6 +110,24 @@ static void describe_transport_error(const struct http_request *request, CURLcod
 	}
 }
 
+/* Whether a transfer failed before any connection to the broker was made. */
+static bool is_connect_failure(const struct http_request *request, CURLcode code)
+{
+	curl_off_t connected_us = 0;
+
+	switch (code) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return true;
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(request->easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+		return connected_us == 0;
+	default:
+		return false;
+	}
+}
+
 /* Whether a Content-Type is JSON: application/json or application/problem+json, any parameters. */
 static bool is_json_type(const char *type)
 {
@@ -218,6 +236,23 @@ static void redact_token(const struct http_client *client, struct strbuf *text)
 	}
 }
 
+/*
+ * Append text with every control byte, DEL and byte of 0x80 or more written
+ * as \xNN, and a backslash too, so that \xNN reads one way. The error may
+ * quote the broker, and a `tail -f` of the trace must not run its escape
+ * sequences (OSC 52 writes the clipboard), C1 controls or bidirectional
+ * overrides, nor split a line.
+ */
+static void append_escaped(struct strbuf *out, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			strbuf_printf(out, "\\x%02x", *p);
+		else
+			strbuf_putc(out, (char)*p);
+	}
+}
+
 static void write_trace(const struct http_request *request, const struct http_response *r)
 {
 	char stamp[RFC3339_LEN];
@@ -226,14 +261,15 @@ static void write_trace(const struct http_request *request, const struct http_re
 	if (request->client->trace_fd < 0)
 		return;
 	time_format_rfc3339(time_now(), stamp);
-	strbuf_printf(&line, "%s %s %s %ld %lld ms", stamp, request->method, request->path,
-		      r->status, (long long)r->duration_ms);
-	if (r->error)
-		strbuf_printf(&line, " %s", r->error);
-	/* The error may quote the broker: keep the trace one line per call. */
-	for (size_t i = 0; i < line.len; i++)
-		if (line.data[i] == '\n' || line.data[i] == '\r')
-			line.data[i] = ' ';
+	strbuf_printf(&line, "%s ", stamp);
+	append_escaped(&line, request->method);
+	strbuf_putc(&line, ' ');
+	append_escaped(&line, request->path);
+	strbuf_printf(&line, " %ld %lld ms", r->status, (long long)r->duration_ms);
+	if (r->error) {
+		strbuf_putc(&line, ' ');
+		append_escaped(&line, r->error);
+	}
 	strbuf_putc(&line, '\n');
 	/* Best effort: a full disk must not stop the console. */
 	ssize_t written = write(request->client->trace_fd, line.data, line.len);
@@ -248,11 +284,13 @@ void http_request_complete(struct http_request *request)
 
 	r->curl_code = request->result;
 	r->duration_ms = time_monotonic_ms() - request->started_ms;
-	if (request->result == CURLE_OK)
+	if (request->result == CURLE_OK) {
 		read_response(request, &parts);
-	else
+	} else {
 		describe_transport_error(request, request->too_large ? CURLE_WRITE_ERROR
 								      : request->result, &parts.error);
+		r->connect_failed = is_connect_failure(request, request->result);
+	}
 	redact_token(request->client, &parts.error);
 	r->body = strbuf_str(&request->body);
 	r->body_length = request->body.len;

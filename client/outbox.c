@@ -159,7 +159,7 @@ static void handle_success(struct outbox_sender *sender, const struct outbox_ite
 	backoff_reset(&sender->backoff);
 	if (stored && kind >= 0)
 		stored = apply_object(sender->cache, (enum cache_object_kind)kind, response->json,
-				      error, sizeof error);
+				      error, sizeof error) == APPLY_STORED;
 	if (stored && kind < 0) {
 		result->revoked = read_revoked(response->json);
 		if (result->revoked < 0)

@@ -29,7 +29,7 @@
 /*
  * The outcome of one attempt. state is OUTBOX_DONE, OUTBOX_FAILED or
  * OUTBOX_CONFLICT when the item is finished, and OUTBOX_QUEUED when it will
- * be sent again (broker unreachable, 401, 408, 429 or 5xx). Strings are
+ * be sent again (no response, 401, 408, 429 or 5xx). Strings are
  * valid only during the callback and may quote the broker: sanitize them
  * before drawing.
  */

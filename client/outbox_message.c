@@ -116,9 +116,12 @@ void outbox_message_retry(const struct http_response *response, int64_t delay_ms
 	if (response->status == 401)
 		strbuf_printf(out, "queued: the broker rejected the token (HTTP 401), will retry "
 			      "in %s", when);
-	else if (response->status == 0)
+	else if (response->connect_failed)
 		strbuf_printf(out, "queued: broker unreachable (%s), will retry in %s",
 			      response->error, when);
+	else if (response->status == 0)
+		strbuf_printf(out, "queued: the call failed (%s), will retry in %s", response->error,
+			      when);
 	else
 		strbuf_printf(out, "queued: broker error (%s), will retry in %s",
 			      response->error ? response->error : "no detail", when);

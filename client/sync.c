@@ -50,6 +50,9 @@ struct sync *sync_new(struct http_client *http, struct cache *cache,
 	sync->state = SYNC_CONNECTING;
 	sync->detail = xstrdup("");
 	backoff_init(&sync->backoff, SYNC_RETRY_FIRST_MS, SYNC_RETRY_MAX_MS);
+	backoff_init(&sync->stall_backoff, FEED_MIN_EMPTY_INTERVAL_MS, SYNC_RETRY_MAX_MS);
+	/* Every page but the first comes from a cursor. */
+	cursor_history_init(&sync->list_cursors, SYNC_LIST_MAX_PAGES - 1);
 	return sync;
 }
 
@@ -69,7 +72,10 @@ void sync_free(struct sync *sync)
 	if (sync->have_me)
 		principal_free(&sync->me);
 	free(sync->list_cursor);
+	cursor_history_free(&sync->list_cursors);
 	free(sync->detail);
+	free(sync->online_detail);
+	free(sync->skipped_reason);
 	free(sync);
 }
 
@@ -140,8 +146,12 @@ void sync_fail(struct sync *sync, const struct http_response *response, const ch
 	}
 	delay_ms = backoff_next_delay_ms(&sync->backoff);
 	schedule(sync, SYNC_PHASE_ME, delay_ms);
-	/* The attempt number changes the detail on every failure, so each one is reported. */
-	if (response && !message && status == 0)
+	/*
+	 * The attempt number changes the detail on every failure, so each one is
+	 * reported. Other transport failures (TLS, a response too large) reached
+	 * the broker, and read as "GET /v1/me failed: ...".
+	 */
+	if (response && !message && response->connect_failed)
 		sync_set_state(sync, SYNC_OFFLINE, "broker unreachable: %s; retrying in %lld s "
 			       "(attempt %u)", reason, delay_seconds(delay_ms),
 			       sync->backoff.failures + 1);
@@ -254,17 +264,41 @@ static void report_online(struct sync *sync, enum cache_owner_change change, int
 	const char *url = http_client_base_url(sync->http);
 	const char *who = change == CACHE_OWNER_OTHER_BROKER ? "another broker is now at" :
 			  "another principal used the cache of";
+	struct strbuf detail = STRBUF_INIT;
 
 	sync->broker_changed = change != CACHE_OWNER_SAME;
 	if (change == CACHE_OWNER_SAME)
-		sync_set_state(sync, SYNC_ONLINE, "connected to %s as %s", url, sync->me.id);
+		strbuf_printf(&detail, "connected to %s as %s", url, sync->me.id);
 	else if (unsent > 0)
-		sync_set_state(sync, SYNC_ONLINE,
-			       "%s %s, so the cache was cleared; %lld queued action%s %s not sent",
-			       who, url, (long long)unsent, unsent == 1 ? "" : "s",
-			       unsent == 1 ? "was" : "were");
+		strbuf_printf(&detail, "%s %s, so the cache was cleared; %lld queued action%s %s "
+			      "not sent", who, url, (long long)unsent, unsent == 1 ? "" : "s",
+			      unsent == 1 ? "was" : "were");
 	else
-		sync_set_state(sync, SYNC_ONLINE, "%s %s, so the cache was cleared", who, url);
+		strbuf_printf(&detail, "%s %s, so the cache was cleared", who, url);
+	free(sync->online_detail);
+	sync->online_detail = strbuf_detach(&detail);
+	sync->skipped = 0;
+	xfree_str(&sync->skipped_reason);
+	sync_report_online(sync);
+}
+
+void sync_report_online(struct sync *sync)
+{
+	const char *base = sync->online_detail ? sync->online_detail : "";
+
+	if (sync->skipped == 0)
+		sync_set_state(sync, SYNC_ONLINE, "%s", base);
+	else
+		sync_set_state(sync, SYNC_ONLINE, "%s; skipped %lld object%s the broker sent "
+			       "malformed (last: %s)", base, (long long)sync->skipped,
+			       sync->skipped == 1 ? "" : "s", sync->skipped_reason);
+}
+
+void sync_count_skipped(struct sync *sync, const char *reason)
+{
+	sync->skipped++;
+	free(sync->skipped_reason);
+	sync->skipped_reason = xstrdup(reason);
 }
 
 /* Store what /v1/me returned; false with err when the response or the cache fails. */
@@ -342,39 +376,83 @@ void sync_start(struct sync *sync)
 void sync_refresh(struct sync *sync)
 {
 	backoff_reset(&sync->backoff);
+	backoff_reset(&sync->stall_backoff);
 	sync->resync_needed = true;
 	sync_start(sync);
 }
 
-/* Put the events of one feed response into the cache; false with err naming what was wrong. */
-static bool apply_events(struct sync *sync, const json_t *events, char *err, size_t errlen)
+/*
+ * Put one event into the cache when it is after the position the feed call
+ * sent. Sets err unless the result is APPLY_STORED, which also covers an
+ * event that is skipped on purpose: one the console has already applied, or
+ * one about an object kind it does not know (from a newer broker).
+ */
+static enum apply_result apply_event(struct sync *sync, const json_t *event, size_t index,
+				     char *err, size_t errlen)
 {
+	json_t *seq = json_object_get(event, "seq");
+	json_t *data = json_object_get(event, "data");
+	int kind;
+	enum apply_result result;
+
+	if (!json_is_object(event)) {
+		snprintf(err, errlen, "event %zu: expected an object", index);
+		return APPLY_INVALID;
+	}
+	if (!json_is_integer(seq) || json_integer_value(seq) <= 0) {
+		snprintf(err, errlen, "event %zu: field \"seq\": expected a positive integer", index);
+		return APPLY_INVALID;
+	}
+	/* A broker that sends old events again must not undo newer ones. */
+	if (json_integer_value(seq) <= sync->feed_after)
+		return APPLY_STORED;
+	kind = apply_object_kind(json_string_value(json_object_get(event, "object")));
+	if (kind < 0)
+		return APPLY_STORED;
+	if (!json_is_object(data)) {
+		snprintf(err, errlen, "event %lld: field \"data\": expected an object",
+			 (long long)json_integer_value(seq));
+		return APPLY_INVALID;
+	}
+	result = apply_object(sync->cache, (enum cache_object_kind)kind, data, err, errlen);
+	if (result == APPLY_STORED)
+		sync->changed |= kind == CACHE_REQUESTS ? SYNC_CHANGED_REQUESTS : SYNC_CHANGED_GRANTS;
+	return result;
+}
+
+/*
+ * Put the events of one feed response into the cache, skipping those that
+ * do not decode. Returns false with err only when the cache fails.
+ */
+static bool apply_events(struct sync *sync, const json_t *events, int64_t *skipped, char *err,
+			 size_t errlen)
+{
+	char reason[512];
 	size_t i;
 	json_t *event;
 
 	json_array_foreach(events, i, event) {
-		if (!json_is_object(event)) {
-			snprintf(err, errlen, "field \"events\": expected objects");
+		enum apply_result result = apply_event(sync, event, i, reason, sizeof reason);
+		if (result == APPLY_CACHE_ERROR) {
+			snprintf(err, errlen, "%s", reason);
 			return false;
 		}
-		json_t *data = json_object_get(event, "data");
-		int kind = apply_object_kind(json_string_value(json_object_get(event, "object")));
-		if (kind < 0)
-			continue; /* an object kind this console does not know, from a newer broker */
-		if (!json_is_object(data)) {
-			snprintf(err, errlen, "event %zu: field \"data\": expected an object", i);
-			return false;
+		if (result == APPLY_INVALID) {
+			sync_count_skipped(sync, reason);
+			(*skipped)++;
 		}
-		if (!apply_object(sync->cache, (enum cache_object_kind)kind, data, err, errlen))
-			return false;
-		sync->changed |= kind == CACHE_REQUESTS ? SYNC_CHANGED_REQUESTS : SYNC_CHANGED_GRANTS;
 	}
 	return true;
 }
 
-/* Apply one feed response in one transaction; false with err when nothing was applied. */
-static bool store_feed_page(struct sync *sync, const json_t *body, size_t *count, char *err,
-			    size_t errlen)
+/*
+ * Apply one feed response in one transaction, and set *position to the new
+ * feed position, which never moves back from the after that was sent.
+ * Returns false with err when nothing was applied. *skipped counts the
+ * events that were left out because they did not decode.
+ */
+static bool store_feed_page(struct sync *sync, const json_t *body, int64_t *position,
+			    int64_t *skipped, char *err, size_t errlen)
 {
 	json_t *events = json_object_get(body, "events");
 	unsigned changed_before = sync->changed;
@@ -386,17 +464,17 @@ static bool store_feed_page(struct sync *sync, const json_t *body, size_t *count
 	}
 	if (!apply_read_seq(body, "last_seq", &last_seq, err, errlen))
 		return false;
-	*count = json_array_size(events);
+	*position = last_seq > sync->feed_after ? last_seq : sync->feed_after;
 	if (!cache_begin(sync->cache)) {
 		snprintf(err, errlen, "the cache could not be written: %s", cache_last_error(sync->cache));
 		return false;
 	}
-	if (!apply_events(sync, events, err, errlen)) {
+	if (!apply_events(sync, events, skipped, err, errlen)) {
 		cache_rollback(sync->cache);
 		sync->changed = changed_before;
 		return false;
 	}
-	if (!cache_set_last_seq(sync->cache, last_seq) ||
+	if (!cache_set_last_seq(sync->cache, *position) ||
 	    !cache_set_synced_at(sync->cache, time_now()) || !cache_commit(sync->cache)) {
 		snprintf(err, errlen, "the cache could not be written: %s", cache_last_error(sync->cache));
 		cache_rollback(sync->cache);
@@ -406,11 +484,34 @@ static bool store_feed_page(struct sync *sync, const json_t *body, size_t *count
 	return true;
 }
 
+/*
+ * Start the next feed call, or first wait when the broker responded sooner
+ * than FEED_MIN_EMPTY_INTERVAL_MS with nothing new. A broker that ignores
+ * wait, or sends the same events again, would otherwise have the console
+ * call it as fast as the network allows.
+ */
+static void continue_feed(struct sync *sync, const struct http_response *response,
+			  int64_t position, size_t count)
+{
+	bool early = response->duration_ms < FEED_MIN_EMPTY_INTERVAL_MS;
+
+	if (early && position == sync->feed_after) {
+		/* The pause grows while the feed stays where it is. */
+		schedule(sync, SYNC_PHASE_FEED, backoff_next_delay_ms(&sync->stall_backoff));
+		return;
+	}
+	backoff_reset(&sync->stall_backoff);
+	if (early && count == 0)
+		schedule(sync, SYNC_PHASE_FEED, FEED_MIN_EMPTY_INTERVAL_MS);
+	else
+		sync_feed_start(sync);
+}
+
 static void on_feed(void *ctx, const struct http_response *response)
 {
 	struct sync *sync = ctx;
 	char error[512];
-	size_t count = 0;
+	int64_t position = 0, skipped = 0;
 
 	sync->call = NULL;
 	if (response->status == 410 && sync->feed_unconfirmed) {
@@ -423,15 +524,16 @@ static void on_feed(void *ctx, const struct http_response *response)
 		sync_resync_start(sync);
 	} else if (response->error) {
 		sync_fail(sync, response, "GET /v1/events", NULL);
-	} else if (!store_feed_page(sync, response->json, &count, error, sizeof error)) {
+	} else if (!store_feed_page(sync, response->json, &position, &skipped, error,
+				    sizeof error)) {
 		sync_fail(sync, response, "GET /v1/events", error);
 	} else {
 		backoff_reset(&sync->backoff);
 		sync->feed_unconfirmed = false;
-		if (count == 0 && response->duration_ms < FEED_MIN_EMPTY_INTERVAL_MS)
-			schedule(sync, SYNC_PHASE_FEED, FEED_MIN_EMPTY_INTERVAL_MS);
-		else
-			sync_feed_start(sync);
+		if (skipped > 0)
+			sync_report_online(sync);
+		continue_feed(sync, response, position,
+			      json_array_size(json_object_get(response->json, "events")));
 	}
 	sync_notify(sync);
 }
@@ -451,6 +553,7 @@ void sync_feed_start(struct sync *sync)
 	}
 	snprintf(path, sizeof path, "/v1/events?after=%lld&wait=%d", (long long)last_seq,
 		 SYNC_FEED_WAIT_SECONDS);
+	sync->feed_after = last_seq;
 	sync->phase = SYNC_PHASE_FEED;
 	sync->call = http_client_send(sync->http, "GET", path, NULL, &options, on_feed, sync);
 	if (!sync->call)
@@ -495,6 +598,11 @@ enum sync_state sync_get_state(const struct sync *sync)
 const char *sync_get_detail(const struct sync *sync)
 {
 	return sync->detail;
+}
+
+int64_t sync_skipped_objects(const struct sync *sync)
+{
+	return sync->skipped;
 }
 
 const struct principal *sync_principal(const struct sync *sync)

@@ -9,6 +9,11 @@
  * callbacks report every change of connection state and every change to
  * the cache. The sync never draws and never waits on the network, because
  * all its calls go through the http_client's event loop.
+ *
+ * The broker is not trusted to be well-behaved: an object that does not
+ * decode is left out and counted in the ONLINE detail, a listing that
+ * repeats a page cursor or runs past a million objects fails, and a feed
+ * that does not advance is called again only after a growing pause.
  */
 
 #include <stdbool.h>
@@ -53,7 +58,10 @@ struct sync_callbacks {
 	void (*on_state)(void *ctx, enum sync_state state, const char *detail);
 	/* The cache changed: views that show what (enum sync_change bits) reload. */
 	void (*on_changed)(void *ctx, unsigned what);
-	/* A sync_fetch_audit() or sync_fetch_object() failed. */
+	/*
+	 * A sync_fetch_audit() or sync_fetch_object() failed, or an audit trail
+	 * was stored without the entries that did not decode.
+	 */
 	void (*on_fetch_failed)(void *ctx, const char *message);
 };
 
@@ -101,6 +109,11 @@ enum sync_state sync_get_state(const struct sync *sync);
 bool sync_broker_changed(const struct sync *sync);
 /* The current state's detail, "" when there is none. */
 const char *sync_get_detail(const struct sync *sync);
+/*
+ * The number of objects left out since the last /v1/me because they did
+ * not decode. The ONLINE detail names the last one.
+ */
+int64_t sync_skipped_objects(const struct sync *sync);
 /* The principal from the last /v1/me, or NULL before the first response. */
 const struct principal *sync_principal(const struct sync *sync);
 const char *sync_state_name(enum sync_state state);

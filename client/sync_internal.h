@@ -6,7 +6,12 @@
 #include <stdarg.h>
 
 #include "client/backoff.h"
+#include "client/cursor_history.h"
 #include "client/sync.h"
+
+/* The page size of the listings, and the most pages a listing may take: a million objects. */
+#define SYNC_LIST_PAGE_SIZE 500
+#define SYNC_LIST_MAX_PAGES (1000000 / SYNC_LIST_PAGE_SIZE)
 
 /* The step of the main chain: /v1/me, then the listings, then the feed, forever. */
 enum sync_phase {
@@ -42,14 +47,21 @@ struct sync {
 	enum cache_object_kind list_kind;
 	int64_t list_seq;           /* the smallest last_seq of the listings' first pages, -1 before */
 	char *list_cursor;          /* the cursor of the page in flight, NULL for a first page */
+	struct cursor_history list_cursors; /* every cursor of the listing in progress */
 
 	/* A listing set the feed position, and no feed call has accepted it yet. */
 	bool feed_unconfirmed;
+	int64_t feed_after;         /* the position sent as after in the feed call in flight */
+	/* The pause before the next feed call while the feed does not advance. */
+	struct backoff stall_backoff;
 
 	struct principal me;
 	bool have_me;
 	/* The last /v1/me named another broker_id or principal than the cache had. */
 	bool broker_changed;
+	char *online_detail;        /* the ONLINE detail from the last /v1/me */
+	int64_t skipped;            /* objects left out since the last /v1/me because they did not decode */
+	char *skipped_reason;       /* why the last of them did not decode */
 
 	/* Notifications wait here until the sync has finished its own work. */
 	enum sync_state state;
@@ -65,6 +77,11 @@ void sync_set_state(struct sync *sync, enum sync_state state, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 /* Call on_state and on_changed for what changed since the last call. */
 void sync_notify(struct sync *sync);
+
+/* Count an object from the broker that was left out because it did not decode. */
+void sync_count_skipped(struct sync *sync, const char *reason);
+/* Set the ONLINE state: the connection, and how many objects were skipped, when any were. */
+void sync_report_online(struct sync *sync);
 
 /*
  * Handle a failed step of the main chain: a call that failed (what names

@@ -21,10 +21,14 @@ struct listing {
 	unsigned change;
 };
 
+#define STRINGIFY(x) #x
+#define EXPAND_STRINGIFY(x) STRINGIFY(x)
+#define PAGE_SIZE_TEXT EXPAND_STRINGIFY(SYNC_LIST_PAGE_SIZE)
+
 static const struct listing listings[] = {
-	[CACHE_REQUESTS] = { "/v1/requests?status=pending&limit=500", "pending",
+	[CACHE_REQUESTS] = { "/v1/requests?status=pending&limit=" PAGE_SIZE_TEXT, "pending",
 			     "GET /v1/requests", SYNC_CHANGED_REQUESTS },
-	[CACHE_GRANTS] = { "/v1/grants?status=active&limit=500", "active",
+	[CACHE_GRANTS] = { "/v1/grants?status=active&limit=" PAGE_SIZE_TEXT, "active",
 			   "GET /v1/grants", SYNC_CHANGED_GRANTS },
 };
 
@@ -48,6 +52,8 @@ static void send_page(struct sync *sync, enum cache_object_kind kind, char *curs
 	sync->list_kind = kind;
 	free(sync->list_cursor);
 	sync->list_cursor = cursor;
+	if (!cursor)
+		cursor_history_clear(&sync->list_cursors);
 	strbuf_puts(&path, listings[kind].path);
 	if (cursor) {
 		char *escaped = sync_query_escape(cursor);
@@ -85,30 +91,52 @@ static bool read_next_cursor(struct sync *sync, const json_t *body, char **curso
 		snprintf(err, errlen, "field \"next_cursor\": expected a string or null");
 		return false;
 	}
-	/* A cursor that does not move would page forever. */
-	if (sync->list_cursor && strcmp(sync->list_cursor, json_string_value(value)) == 0) {
-		snprintf(err, errlen, "field \"next_cursor\": the same cursor came back");
+	switch (cursor_history_add(&sync->list_cursors, json_string_value(value),
+				   json_string_length(value))) {
+	case CURSOR_NEW:
+		break;
+	case CURSOR_REPEATED:
+		snprintf(err, errlen, "the broker repeated a page cursor; stopping the listing");
+		return false;
+	case CURSOR_TOO_MANY:
+		snprintf(err, errlen, "the broker sent more than %d pages of %d; stopping the listing",
+			 SYNC_LIST_MAX_PAGES, SYNC_LIST_PAGE_SIZE);
 		return false;
 	}
 	*cursor = xstrdup(json_string_value(value));
 	return true;
 }
 
-static bool put_items(struct sync *sync, const json_t *items, char *err, size_t errlen)
+/* Put the items of a page into the cache, skipping those that do not decode; false on a cache error. */
+static bool put_items(struct sync *sync, const json_t *items, int64_t *skipped, char *err,
+		      size_t errlen)
 {
+	char reason[512];
 	size_t i;
 	json_t *item;
 
 	json_array_foreach(items, i, item) {
-		if (!apply_object(sync->cache, sync->list_kind, item, err, errlen))
+		enum apply_result result = apply_object(sync->cache, sync->list_kind, item, reason,
+							sizeof reason);
+		if (result == APPLY_CACHE_ERROR) {
+			snprintf(err, errlen, "%s", reason);
 			return false;
+		}
+		if (result == APPLY_INVALID) {
+			sync_count_skipped(sync, reason);
+			(*skipped)++;
+		}
 	}
 	return true;
 }
 
-/* Put one page into the cache in one transaction; false with err when nothing was put. */
-static bool store_page(struct sync *sync, const json_t *body, char **cursor, char *err,
-		       size_t errlen)
+/*
+ * Put one page into the cache in one transaction; false with err when
+ * nothing was put. *skipped counts the items left out because they did not
+ * decode.
+ */
+static bool store_page(struct sync *sync, const json_t *body, char **cursor, int64_t *skipped,
+		       char *err, size_t errlen)
 {
 	json_t *items = json_object_get(body, "items");
 	int64_t last_seq;
@@ -125,7 +153,7 @@ static bool store_page(struct sync *sync, const json_t *body, char **cursor, cha
 		xfree_str(cursor);
 		return false;
 	}
-	if (!put_items(sync, items, err, errlen) || !cache_commit(sync->cache)) {
+	if (!put_items(sync, items, skipped, err, errlen) || !cache_commit(sync->cache)) {
 		if (!err[0])
 			snprintf(err, errlen, "the cache could not be written: %s",
 				 cache_last_error(sync->cache));
@@ -158,18 +186,10 @@ static bool finish_resync(struct sync *sync)
 	return ok;
 }
 
-static void on_page(void *ctx, const struct http_response *response)
+/* Send the next page, the next listing, or finish the resync and follow the feed. */
+static void continue_listing(struct sync *sync, char *cursor)
 {
-	struct sync *sync = ctx;
-	char error[512] = "";
-	char *cursor = NULL;
-
-	sync->call = NULL;
-	if (response->error) {
-		sync_fail(sync, response, listings[sync->list_kind].what, NULL);
-	} else if (!store_page(sync, response->json, &cursor, error, sizeof error)) {
-		sync_fail(sync, response, listings[sync->list_kind].what, error);
-	} else if (cursor) {
+	if (cursor) {
 		send_page(sync, sync->list_kind, cursor);
 	} else if (sync->list_kind == CACHE_REQUESTS) {
 		send_page(sync, CACHE_GRANTS, NULL);
@@ -181,6 +201,25 @@ static void on_page(void *ctx, const struct http_response *response)
 		sync->feed_unconfirmed = true;
 		sync->changed |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS;
 		sync_feed_start(sync);
+	}
+}
+
+static void on_page(void *ctx, const struct http_response *response)
+{
+	struct sync *sync = ctx;
+	char error[512] = "";
+	char *cursor = NULL;
+	int64_t skipped = 0;
+
+	sync->call = NULL;
+	if (response->error) {
+		sync_fail(sync, response, listings[sync->list_kind].what, NULL);
+	} else if (!store_page(sync, response->json, &cursor, &skipped, error, sizeof error)) {
+		sync_fail(sync, response, listings[sync->list_kind].what, error);
+	} else {
+		if (skipped > 0)
+			sync_report_online(sync);
+		continue_listing(sync, cursor);
 	}
 	sync_notify(sync);
 }

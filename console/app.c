@@ -155,7 +155,7 @@ static void on_sync_state(void *ctx, enum sync_state state, const char *detail)
 			app_set_principal(app, me);
 		if (before != SYNC_ONLINE)
 			outbox_sender_kick(app->outbox); /* send what was queued while offline */
-		if (sync_broker_changed(app->sync))
+		if (sync_broker_changed(app->sync) || sync_skipped_objects(app->sync) > 0)
 			app_status(app, STATUS_WARNING, "%s", app->connection_detail);
 	} else if ((state == SYNC_OFFLINE || state == SYNC_UNAUTHORIZED) && !app->offline_since) {
 		app->offline_since = time_now();

@@ -62,6 +62,17 @@ static bool open_client(struct app *app, char *err, size_t errlen)
 	return true;
 }
 
+/* Print what the user should fix, now: once the screen starts, stderr is not seen. */
+static void print_startup_warnings(const struct app *app)
+{
+	const char *trace_warning = http_client_trace_warning(app->http);
+
+	if (app->options->token_warning)
+		fprintf(stderr, "gatehouse: warning: %s\n", app->options->token_warning);
+	if (trace_warning)
+		fprintf(stderr, "gatehouse: warning: %s\n", trace_warning);
+}
+
 static bool load_theme(const char *name, char *err, size_t errlen)
 {
 	struct theme theme;
@@ -120,6 +131,7 @@ static int run_console(struct console_options *options)
 		close_app(&app);
 		return 1;
 	}
+	print_startup_warnings(&app);
 	keymap_reset();
 	app.panes[PANE_PENDING] = pending_view_new(&app);
 	app.panes[PANE_GRANTS] = grants_view_new(&app);

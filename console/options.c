@@ -1,16 +1,21 @@
 #include "console/options.h"
 
+#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/crypto.h"
+#include "common/strbuf.h"
 #include "common/version.h"
 
 /* A token file larger than this is not a token file. */
@@ -31,13 +36,16 @@ const char console_usage[] =
 	"  --read-only          look, but send no approvals, denials or revocations\n"
 	"  --ca-file FILE       trust this CA certificate for https:// brokers\n"
 	"  --insecure-tls       do not verify the broker's TLS certificate (testing only)\n"
+	"  --insecure-http      allow an http:// URL whose host is not loopback; the token\n"
+	"                       then crosses the network in clear, so use it only through\n"
+	"                       an SSH tunnel or a TLS proxy\n"
 	"  --help, --version\n"
 	"\n"
 	"Keys: ? in the console lists them all.\n";
 
 enum {
 	OPT_URL = 256, OPT_TOKEN_FILE, OPT_CACHE, OPT_THEME, OPT_CA_FILE, OPT_INSECURE_TLS,
-	OPT_READ_ONLY, OPT_HELP, OPT_VERSION,
+	OPT_INSECURE_HTTP, OPT_READ_ONLY, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +55,7 @@ static const struct option long_options[] = {
 	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "insecure-tls", no_argument, NULL, OPT_INSECURE_TLS },
+	{ "insecure-http", no_argument, NULL, OPT_INSECURE_HTTP },
 	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -66,36 +75,170 @@ static char *trim_token(const char *text, size_t length)
 	return end > start ? xstrndup(text + start, end - start) : NULL;
 }
 
-char *console_read_token_file(const char *path, char *err, size_t errlen)
+/* Whether text contains anything but spaces, tabs and line ends. */
+static bool has_text(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (!strchr(" \t\r\n", text[i]))
+			return true;
+	return false;
+}
+
+/* The token on the first line of text; NULL with err when that line is blank. */
+static char *token_from_text(const char *path, const char *text, size_t length, char *err,
+			     size_t errlen)
+{
+	char *token = trim_token(text, length);
+
+	if (token)
+		return token;
+	if (has_text(text, length))
+		snprintf(err, errlen, "the first line of the token file %s is empty; put the token on "
+			 "the first line", path);
+	else
+		snprintf(err, errlen, "the token file %s is empty", path);
+	return NULL;
+}
+
+/* Whether an open token file is a regular file small enough to be one; false with err. */
+static bool check_token_file(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (S_ISDIR(st->st_mode))
+		snprintf(err, errlen, "the token file %s is a directory", path);
+	else if (!S_ISREG(st->st_mode))
+		snprintf(err, errlen, "the token file %s is not a regular file", path);
+	else if (st->st_size > TOKEN_FILE_MAX)
+		snprintf(err, errlen, "the token file %s is larger than %d bytes; it should hold only "
+			 "the token", path, TOKEN_FILE_MAX);
+	else
+		return true;
+	return false;
+}
+
+/* Read the whole token file into buffer (TOKEN_FILE_MAX + 1 bytes); -1 with err. */
+static ssize_t read_token_bytes(int fd, const char *path, char *buffer, char *err, size_t errlen)
+{
+	size_t used = 0;
+
+	while (used <= TOKEN_FILE_MAX) {
+		ssize_t n = read(fd, buffer + used, TOKEN_FILE_MAX + 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read the token file %s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	/* The file grew after fstat. */
+	if (used > TOKEN_FILE_MAX) {
+		snprintf(err, errlen, "the token file %s is larger than %d bytes; it should hold only "
+			 "the token", path, TOKEN_FILE_MAX);
+		return -1;
+	}
+	return (ssize_t)used;
+}
+
+static char *describe_open_permissions(const char *path, mode_t mode)
+{
+	struct strbuf warning = STRBUF_INIT;
+
+	strbuf_printf(&warning, "the token file %s is readable by other users (mode %04o); run "
+		      "chmod 600 %s", path, (unsigned)(mode & 07777), path);
+	return strbuf_detach(&warning);
+}
+
+char *console_read_token_file(const char *path, char **warning, char *err, size_t errlen)
 {
 	char buffer[TOKEN_FILE_MAX + 1];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	char *token;
+	struct stat st;
+	ssize_t n = -1;
+	char *token = NULL;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the type check then rejects it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
+	*warning = NULL;
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot read the token file %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	n = read(fd, buffer, TOKEN_FILE_MAX + 1);
+	if (fstat(fd, &st) != 0)
+		snprintf(err, errlen, "cannot read the token file %s: %s", path, strerror(errno));
+	else if (check_token_file(path, &st, err, errlen))
+		n = read_token_bytes(fd, path, buffer, err, errlen);
 	close(fd);
-	if (n < 0 || n > TOKEN_FILE_MAX) {
-		snprintf(err, errlen, "the token file %s is unreadable or larger than %d bytes", path,
-			 TOKEN_FILE_MAX);
-		secret_wipe(buffer, sizeof buffer);
-		return NULL;
+	if (n >= 0) {
+		buffer[n] = '\0';
+		token = token_from_text(path, buffer, (size_t)n, err, errlen);
 	}
-	buffer[n] = '\0';
-	token = trim_token(buffer, (size_t)n);
 	secret_wipe(buffer, sizeof buffer);
-	if (!token)
-		snprintf(err, errlen, "the token file %s is empty", path);
+	if (token && (st.st_mode & 077))
+		*warning = describe_open_permissions(path, st.st_mode);
 	return token;
 }
 
-static bool valid_url(const char *url)
+/*
+ * Whether host, as libcurl's URL parser gives it (an IPv6 address in
+ * brackets), is localhost or a loopback address: 127.0.0.0/8, ::1, or
+ * 127.0.0.0/8 mapped into IPv6. Nothing is resolved.
+ */
+static bool host_is_loopback(const char *host)
 {
-	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+	struct in_addr v4;
+	struct in6_addr v6;
+	char inner[INET6_ADDRSTRLEN];
+	size_t length = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (length < 2 || host[0] != '[' || host[length - 1] != ']' || length - 2 >= sizeof inner)
+		return false;
+	memcpy(inner, host + 1, length - 2);
+	inner[length - 2] = '\0';
+	if (inet_pton(AF_INET6, inner, &v6) != 1)
+		return false;
+	return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+}
+
+/*
+ * Check the broker URL: http:// or https:// in any case, and http:// only
+ * to a loopback host unless --insecure-http, because the token would cross
+ * the network in clear. libcurl's parser reads the host, so that the
+ * console judges the host it will connect to. Prints why on failure.
+ */
+static bool check_url(const struct console_options *o)
+{
+	CURLU *parsed = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+
+	if (!parsed) {
+		fprintf(stderr, "gatehouse: out of memory while parsing the broker URL\n");
+		return false;
+	}
+	if (curl_url_set(parsed, CURLUPART_URL, o->url, 0) != CURLUE_OK ||
+	    curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		fprintf(stderr, "gatehouse: invalid --url \"%s\": give http://HOST:PORT or "
+			"https://HOST\n", o->url);
+	} else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
+		fprintf(stderr, "gatehouse: invalid --url \"%s\": it must start with http:// or "
+			"https://\n", o->url);
+	} else if (strcasecmp(scheme, "http") == 0 && !o->insecure_http && !host_is_loopback(host)) {
+		fprintf(stderr, "gatehouse: refusing --url \"%s\": over http:// the token would cross "
+			"the network to %s in clear; use https://, or add --insecure-http if an SSH "
+			"tunnel or a TLS proxy protects the connection\n", o->url, host);
+	} else {
+		ok = true;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(parsed);
+	return ok;
 }
 
 /* Take the token from the options' file, or else from the environment. */
@@ -107,7 +250,7 @@ static bool load_token(struct console_options *o, const char *token_file)
 	if (!token_file)
 		token_file = getenv("GATEHOUSE_TOKEN_FILE");
 	if (token_file && *token_file) {
-		o->token = console_read_token_file(token_file, err, sizeof err);
+		o->token = console_read_token_file(token_file, &o->token_warning, err, sizeof err);
 		if (!o->token) {
 			fprintf(stderr, "gatehouse: %s\n", err);
 			return false;
@@ -161,7 +304,7 @@ static bool long_options_exact(int argc, char **argv)
 	return true;
 }
 
-int console_options_parse(int argc, char **argv, struct console_options *o)
+static int parse_arguments(int argc, char **argv, struct console_options *o)
 {
 	const char *token_file = NULL;
 	int c;
@@ -178,6 +321,7 @@ int console_options_parse(int argc, char **argv, struct console_options *o)
 		case OPT_THEME: set_string(&o->theme, optarg); break;
 		case OPT_CA_FILE: set_string(&o->ca_file, optarg); break;
 		case OPT_INSECURE_TLS: o->insecure_tls = true; break;
+		case OPT_INSECURE_HTTP: o->insecure_http = true; break;
 		case OPT_READ_ONLY: o->read_only = true; break;
 		case 'h':
 		case OPT_HELP: fputs(console_usage, stdout); return 0;
@@ -196,11 +340,8 @@ int console_options_parse(int argc, char **argv, struct console_options *o)
 		fprintf(stderr, "gatehouse: no broker: give --url URL or set GATEHOUSE_URL\n");
 		return 2;
 	}
-	if (!valid_url(o->url)) {
-		fprintf(stderr, "gatehouse: invalid --url \"%s\": it must start with http:// or https://\n",
-			o->url);
+	if (!check_url(o))
 		return 2;
-	}
 	size_t n = strlen(o->url);
 	while (n > 0 && o->url[n - 1] == '/')
 		o->url[--n] = '\0';
@@ -210,6 +351,15 @@ int console_options_parse(int argc, char **argv, struct console_options *o)
 		return 2;
 	}
 	return load_token(o, token_file) ? -1 : 2;
+}
+
+int console_options_parse(int argc, char **argv, struct console_options *o)
+{
+	int status = parse_arguments(argc, argv, o);
+
+	if (status >= 0)
+		console_options_free(o);
+	return status;
 }
 
 void console_options_free(struct console_options *o)
@@ -222,5 +372,6 @@ void console_options_free(struct console_options *o)
 	free(o->cache_path);
 	free(o->theme);
 	free(o->ca_file);
+	free(o->token_warning);
 	memset(o, 0, sizeof *o);
 }

@@ -17,7 +17,10 @@ struct console_options {
 	char *cache_path;     /* NULL: the default under $XDG_CACHE_HOME */
 	char *theme;          /* a theme name or path, NULL for the default */
 	char *ca_file;
+	/* A warning for stderr about the token file (readable by other users), or NULL. */
+	char *token_warning;
 	bool insecure_tls;
+	bool insecure_http;   /* allow http:// to a host that is not loopback */
 	bool read_only;
 	bool show_help;
 	bool show_version;
@@ -25,13 +28,19 @@ struct console_options {
 
 /*
  * Parse argv and the environment. Returns -1 to go on, or an exit status
- * after printing help, the version, or an error to stderr.
+ * after printing help, the version, or an error to stderr; out is then
+ * already freed.
  */
 int console_options_parse(int argc, char **argv, struct console_options *out);
 void console_options_free(struct console_options *o);
 
-/* Read a token file: the first line, without surrounding white space. */
-char *console_read_token_file(const char *path, char *err, size_t errlen);
+/*
+ * Read a token file: the first line, without surrounding white space.
+ * Only a regular file is read, so that a FIFO cannot block the start.
+ * Returns NULL with the reason in err. Sets *warning (the caller frees it)
+ * when group or others have any permission on the file, else NULL.
+ */
+char *console_read_token_file(const char *path, char **warning, char *err, size_t errlen);
 
 extern const char console_usage[];
 

@@ -22,6 +22,7 @@ struct captured {
 	int calls;
 	long status;
 	CURLcode curl_code;
+	bool connect_failed;
 	char error[1024];
 	bool has_json;
 	char problem_code[64];
@@ -38,6 +39,7 @@ static void capture(void *ctx, const struct http_response *r)
 	c->calls++;
 	c->status = r->status;
 	c->curl_code = r->curl_code;
+	c->connect_failed = r->connect_failed;
 	snprintf(c->error, sizeof c->error, "%s", r->error ? r->error : "");
 	c->has_json = r->json != NULL;
 	snprintf(c->problem_code, sizeof c->problem_code, "%s", r->problem_code ? r->problem_code : "");
@@ -147,6 +149,11 @@ static void hostile_handler(struct test_server *server, int fd, const struct tes
 			     "approved by alice\"}");
 	else if (strcmp(path, "/echo-token") == 0)
 		send_token_echo(fd, request);
+	else if (strcmp(path, "/escapes") == 0)
+		/* OSC 52 (clipboard), OSC 0 (title), C1 CSI, DEL and a right-to-left override. */
+		test_respond(fd, 403, "application/problem+json",
+			     "{\"code\": \"forbidden\\u001b]0;TITLE\\u0007\", \"detail\": \"no "
+			     "\\u001b]52;c;cHduZWQ=\\u0007 way \\u009b31m \\u007f \\u202e \\\\ end\"}");
 	else if (strcmp(path, "/empty") == 0)
 		test_respond(fd, 200, "application/json", "");
 	else if (strcmp(path, "/nul") == 0)
@@ -296,6 +303,7 @@ START_TEST(test_huge_body_with_length_aborted)
 	call_server("GET", "/huge-length", NULL, NULL, &c);
 	ck_assert(!c.has_json);
 	ck_assert_msg(strstr(c.error, "larger than 16 MiB") != NULL, "error \"%s\"", c.error);
+	ck_assert(!c.connect_failed);
 }
 END_TEST
 
@@ -396,6 +404,7 @@ START_TEST(test_connection_refused_reported)
 	ck_assert(test_loop_run(&loop, captured_done, &c, 10000));
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_int_eq(c.curl_code, CURLE_COULDNT_CONNECT);
+	ck_assert(c.connect_failed);
 	ck_assert_msg(strstr(c.error, "connection refused") != NULL, "error \"%s\"", c.error);
 	ck_assert_ptr_null(strstr(c.error, TOKEN));
 	http_client_free(http);
@@ -575,6 +584,93 @@ START_TEST(test_trace_lines_without_token)
 }
 END_TEST
 
+START_TEST(test_trace_escapes_broker_text)
+{
+	char directory[64], trace_path[128];
+	struct captured c;
+
+	test_make_directory(directory, sizeof directory, "test_client_http");
+	snprintf(trace_path, sizeof trace_path, "%s/trace.log", directory);
+	setenv("GATEHOUSE_TRACE", trace_path, 1);
+	call_server("GET", "/escapes", NULL, NULL, &c);
+	unsetenv("GATEHOUSE_TRACE");
+	ck_assert_int_eq(c.status, 403);
+
+	char *trace = read_whole_file(trace_path);
+	size_t length = strlen(trace);
+	ck_assert_uint_gt(length, 0);
+	ck_assert_int_eq(trace[length - 1], '\n');
+	for (size_t i = 0; i + 1 < length; i++) {
+		unsigned char byte = (unsigned char)trace[i];
+		/* The trace itself is not printed: its bytes would reach this terminal. */
+		ck_assert_msg(byte >= 0x20 && byte < 0x7f, "byte 0x%02x at %zu in the trace", byte, i);
+	}
+	ck_assert_msg(strstr(trace, "no \\x1b]52;c;cHduZWQ=\\x07 way \\xc2\\x9b31m \\x7f "
+			     "\\xe2\\x80\\xae \\x5c end (HTTP 403 forbidden\\x1b]0;TITLE\\x07)") != NULL,
+		      "trace: %s", trace);
+	free(trace);
+	test_remove_directory(directory);
+}
+END_TEST
+
+/* Create a client with GATEHOUSE_TRACE set to path; its trace warning goes into warning. */
+static struct http_client *client_with_trace(const char *path, char *warning, size_t size)
+{
+	struct http_client *http;
+
+	setenv("GATEHOUSE_TRACE", path, 1);
+	http = test_http_client(server.url, TOKEN);
+	unsetenv("GATEHOUSE_TRACE");
+	snprintf(warning, size, "%s", http_client_trace_warning(http) ? http_client_trace_warning(http)
+								      : "");
+	return http;
+}
+
+START_TEST(test_trace_fifo_skipped_with_warning)
+{
+	char directory[64], fifo_path[128], warning[512];
+	struct captured c = { 0 };
+
+	test_make_directory(directory, sizeof directory, "test_client_http");
+	snprintf(fifo_path, sizeof fifo_path, "%s/trace.fifo", directory);
+	ck_assert_int_eq(mkfifo(fifo_path, 0600), 0);
+	/* Without a reader, a blocking open would never return. */
+	struct http_client *http = client_with_trace(fifo_path, warning, sizeof warning);
+	ck_assert_msg(strstr(warning, "GATEHOUSE_TRACE names a FIFO") != NULL, "warning \"%s\"",
+		      warning);
+	ck_assert_ptr_nonnull(strstr(warning, fifo_path));
+
+	struct test_loop loop = { .http = http };
+	ck_assert_ptr_nonnull(http_client_send(http, "GET", "/echo", NULL, NULL, capture, &c));
+	ck_assert(test_loop_run(&loop, captured_done, &c, 10000));
+	ck_assert_int_eq(c.status, 200);
+	http_client_free(http);
+	test_remove_directory(directory);
+}
+END_TEST
+
+START_TEST(test_trace_symlink_skipped_with_warning)
+{
+	char directory[64], target[128], link_path[128], warning[512];
+	struct stat st;
+
+	test_make_directory(directory, sizeof directory, "test_client_http");
+	snprintf(target, sizeof target, "%s/elsewhere.log", directory);
+	snprintf(link_path, sizeof link_path, "%s/trace.log", directory);
+	ck_assert_int_eq(symlink(target, link_path), 0);
+	struct http_client *http = client_with_trace(link_path, warning, sizeof warning);
+	ck_assert_msg(strstr(warning, "GATEHOUSE_TRACE names a symbolic link") != NULL,
+		      "warning \"%s\"", warning);
+	ck_assert_int_ne(stat(target, &st), 0);
+	http_client_free(http);
+
+	http = client_with_trace(target, warning, sizeof warning);
+	ck_assert_str_eq(warning, "");
+	http_client_free(http);
+	test_remove_directory(directory);
+}
+END_TEST
+
 /* Run a program (looked up in PATH) to completion with stdout and stderr discarded. */
 static int run_quietly(const char *const *argv)
 {
@@ -701,6 +797,9 @@ static Suite *client_http_suite(void)
 	tcase_add_test(hostile, test_poll_reports_extra_fd);
 	tcase_add_test(hostile, test_wakeup_ends_poll);
 	tcase_add_test(hostile, test_trace_lines_without_token);
+	tcase_add_test(hostile, test_trace_escapes_broker_text);
+	tcase_add_test(hostile, test_trace_fifo_skipped_with_warning);
+	tcase_add_test(hostile, test_trace_symlink_skipped_with_warning);
 	suite_add_tcase(suite, hostile);
 
 	tcase_set_timeout(tls, 120);

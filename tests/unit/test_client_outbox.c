@@ -93,12 +93,19 @@ struct harness {
 	struct test_loop loop;
 };
 
-static void harness_attach(struct harness *h, const char *url, const char *token)
+/* Attach a client whose responses may be at most max_response_bytes long (0: the default). */
+static void harness_attach_limited(struct harness *h, const char *url, const char *token,
+				   size_t max_response_bytes)
 {
-	h->http = test_http_client(url, token);
+	h->http = test_http_client_limited(url, token, max_response_bytes);
 	h->sync = sync_new(h->http, h->cache, NULL, NULL);
 	h->sender = outbox_sender_new(h->http, h->cache, h->sync, &recorder_callbacks, &h->recorder);
 	h->loop = (struct test_loop){ .http = h->http, .sync = h->sync, .outbox = h->sender };
+}
+
+static void harness_attach(struct harness *h, const char *url, const char *token)
+{
+	harness_attach_limited(h, url, token, 0);
 }
 
 static void harness_detach(struct harness *h)
@@ -633,6 +640,30 @@ START_TEST(test_unreachable_broker_queues_then_sends)
 }
 END_TEST
 
+START_TEST(test_oversized_response_not_unreachable)
+{
+	struct harness h;
+	struct test_server server;
+
+	/* The approval's response is about 560 bytes: over the limit, though the broker responded. */
+	test_server_start(&server, approving_handler, NULL);
+	memset(&h, 0, sizeof h);
+	test_make_directory(h.directory, sizeof h.directory, "test_client_outbox");
+	h.cache = test_open_cache(h.directory, "cache.db");
+	harness_attach_limited(&h, server.url, "ghs_fake_token", 256);
+	ck_assert_int_gt(outbox_queue_approve(h.sender, 1, 1, NULL), 0);
+	wait_for_results(&h, 1);
+	ck_assert_int_eq(h.recorder.last.state, OUTBOX_QUEUED);
+	const char *expected = "queued: the call failed (the response is larger than 256 bytes; "
+			       "aborted), will retry in ";
+	ck_assert_msg(strncmp(h.recorder.last.message, expected, strlen(expected)) == 0,
+		      "message \"%s\"", h.recorder.last.message);
+	ck_assert_ptr_null(strstr(h.recorder.last.message, "unreachable"));
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
 START_TEST(test_queue_rejects_bad_input)
 {
 	struct harness h;
@@ -674,6 +705,7 @@ static Suite *client_outbox_suite(void)
 
 	tcase_set_timeout(local, 60);
 	tcase_add_test(local, test_unreachable_broker_queues_then_sends);
+	tcase_add_test(local, test_oversized_response_not_unreachable);
 	tcase_add_test(local, test_queue_rejects_bad_input);
 	suite_add_tcase(suite, local);
 	return suite;

@@ -40,7 +40,8 @@
 
 /* The maximum wait of one test_loop poll, so that conditions set by other threads are seen. */
 #define TEST_LOOP_POLL_CAP_MS 100
-#define TEST_SERVER_MAX_CONNECTIONS 64
+/* The maximum number of connections a test server accepts, because each response closes its own. */
+#define TEST_SERVER_MAX_CONNECTIONS 256
 
 struct test_loop {
 	struct http_client *http;
@@ -346,14 +347,23 @@ static inline struct cache *test_open_cache(const char *directory, const char *n
 	return cache;
 }
 
-static inline struct http_client *test_http_client(const char *url, const char *token)
+/* A client whose responses may be at most max_response_bytes long (0: the default). */
+static inline struct http_client *test_http_client_limited(const char *url, const char *token,
+							   size_t max_response_bytes)
 {
-	struct http_client_options options = { .base_url = url, .token = token };
+	struct http_client_options options = {
+		.base_url = url, .token = token, .max_response_bytes = max_response_bytes,
+	};
 	char error[512];
 	struct http_client *http = http_client_new(&options, error, sizeof error);
 
 	ck_assert_msg(http != NULL, "http_client_new %s: %s", url, error);
 	return http;
+}
+
+static inline struct http_client *test_http_client(const char *url, const char *token)
+{
+	return test_http_client_limited(url, token, 0);
 }
 
 #endif

@@ -11,6 +11,7 @@
 #include "cache/objects.h"
 #include "cache/outbox.h"
 #include "client/backoff.h"
+#include "client/cursor_history.h"
 #include "client/sync.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/check_main.h"
@@ -88,15 +89,22 @@ struct harness {
 	struct test_loop loop;
 };
 
-static void harness_open(struct harness *h, const char *url, const char *token)
+/* Open a console whose responses may be at most max_response_bytes long (0: the default). */
+static void harness_open_limited(struct harness *h, const char *url, const char *token,
+				 size_t max_response_bytes)
 {
 	memset(h, 0, sizeof *h);
 	test_make_directory(h->directory, sizeof h->directory, "test_client_sync");
 	h->cache = test_open_cache(h->directory, "cache.db");
-	h->http = test_http_client(url, token);
+	h->http = test_http_client_limited(url, token, max_response_bytes);
 	h->sync = sync_new(h->http, h->cache, &recorder_callbacks, &h->recorder);
 	h->loop.http = h->http;
 	h->loop.sync = h->sync;
+}
+
+static void harness_open(struct harness *h, const char *url, const char *token)
+{
+	harness_open_limited(h, url, token, 0);
 }
 
 static void harness_close(struct harness *h)
@@ -577,13 +585,26 @@ enum fake_mode {
 	FAKE_GOOD,
 	FAKE_BAD_ME,                /* /v1/me with a number for id */
 	FAKE_HTML_ME,               /* /v1/me as an HTML page */
-	FAKE_BAD_EVENT,             /* an event whose request has a number for status */
+	FAKE_HUGE_ME,               /* /v1/me larger than FAKE_MAX_RESPONSE_BYTES */
+	FAKE_BAD_EVENT,             /* a request with a number for status (seq 6), then a good one */
 	FAKE_FAST_EMPTY,            /* /v1/events responds at once, empty, ignoring wait */
+	FAKE_REPLAY_FEED,           /* /v1/events always returns event 6 with last_seq 6 */
+	FAKE_BACKWARDS_FEED,        /* /v1/events returns an event and last_seq below after */
+	FAKE_BAD_ITEM,              /* the pending listing contains a request with a number for status */
+	FAKE_CURSOR_CYCLE,          /* the pending listing's cursors go a, b, a, b... */
+	FAKE_AUDIT_CYCLE,           /* the audit trail's cursors go 10, 20, 10, 20... */
+	FAKE_AUDIT_ENDLESS,         /* every audit page has one entry and a new cursor */
+	FAKE_AUDIT_BAD_ENTRY,       /* one audit page: a good entry and one with an invalid time */
 };
+
+/* The client's response size limit in the fake tests, so that FAKE_HUGE_ME stays small. */
+#define FAKE_MAX_RESPONSE_BYTES 1024
 
 struct fake_broker {
 	atomic_int mode;
 	atomic_uint events_calls;
+	atomic_uint requests_calls;
+	atomic_uint audit_calls;
 };
 
 static const char fake_request_json[] =
@@ -594,41 +615,169 @@ static const char fake_request_json[] =
 	" \"approver_group\": \"ops\", \"approvals\": [], \"decided_by\": null,"
 	" \"decision_reason\": null, \"grant_id\": null, \"version\": 1}";
 
+/* A valid pending request with another id, as JSON text. */
+static void fake_request_with_id(int64_t id, char *out, size_t size)
+{
+	json_t *request = json_loads(fake_request_json, 0, NULL);
+
+	ck_assert_ptr_nonnull(request);
+	json_object_set_new(request, "id", json_integer(id));
+	char *text = json_dumps(request, JSON_COMPACT);
+	snprintf(out, size, "%s", text);
+	free(text);
+	json_decref(request);
+}
+
+/* The value of a query parameter ("after=") in target, "" when it is missing. */
+static void query_value(const char *target, const char *name, char *out, size_t size)
+{
+	const char *found = strstr(target, name);
+
+	out[0] = '\0';
+	if (found && (found[-1] == '?' || found[-1] == '&'))
+		snprintf(out, size, "%.*s", (int)strcspn(found + strlen(name), "&"),
+			 found + strlen(name));
+}
+
+static long long query_number(const char *target, const char *name)
+{
+	char value[32];
+
+	query_value(target, name, value, sizeof value);
+	return strtoll(value, NULL, 10);
+}
+
+/* An audit entry of request 1 with this seq, as JSON text; bad gives it an invalid time. */
+static void fake_audit_entry(long long seq, bool bad, char *out, size_t size)
+{
+	snprintf(out, size, "{\"seq\": %lld, \"at\": \"%s\", \"actor\": \"fake\","
+		 " \"action\": \"request.create\", \"object\": \"request\", \"object_id\": 1,"
+		 " \"reason\": \"r\", \"prev_hash\": \"p\", \"hash\": \"h\"}", seq,
+		 bad ? "yesterday" : "2026-12-04T15:00:00Z");
+}
+
+static void fake_me(int fd, int mode)
+{
+	char body[FAKE_MAX_RESPONSE_BYTES * 4];
+
+	if (mode == FAKE_BAD_ME) {
+		test_respond(fd, 200, "application/json", "{\"id\": 5, \"broker_id\": \"fake\"}");
+	} else if (mode == FAKE_HTML_ME) {
+		test_respond(fd, 200, "text/html", "<html>Sign in to the Wi-Fi</html>");
+	} else if (mode == FAKE_HUGE_ME) {
+		snprintf(body, sizeof body, "{\"id\": \"fake-admin\", \"padding\": \"%0*d\"}",
+			 FAKE_MAX_RESPONSE_BYTES * 2, 0);
+		test_respond(fd, 200, "application/json", body);
+	} else {
+		test_respond(fd, 200, "application/json",
+			     "{\"id\": \"fake-admin\", \"display_name\": \"Fake\", \"roles\": [\"admin\"],"
+			     " \"groups\": [], \"attributes\": {}, \"broker_id\": \"fake-broker\"}");
+	}
+}
+
+static void fake_requests(int fd, int mode, const char *target)
+{
+	char body[4096], bad[2048], next[16] = "null", cursor[16];
+
+	if (mode == FAKE_BAD_ITEM) {
+		snprintf(bad, sizeof bad, "%s", fake_request_json);
+		/* Request 3, with a number for its status. */
+		memcpy(strstr(bad, "\"id\": 1"), "\"id\": 3", 7);
+		memcpy(strstr(bad, "\"pending\""), "7        ", 9);
+		snprintf(body, sizeof body, "{\"items\": [%s, %s], \"next_cursor\": null, "
+			 "\"last_seq\": 5}", bad, fake_request_json);
+	} else {
+		if (mode == FAKE_CURSOR_CYCLE) {
+			query_value(target, "cursor=", cursor, sizeof cursor);
+			snprintf(next, sizeof next, "\"%s\"", strcmp(cursor, "a") == 0 ? "b" : "a");
+		}
+		snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": %s, \"last_seq\": 5}",
+			 fake_request_json, next);
+	}
+	test_respond(fd, 200, "application/json", body);
+}
+
+/* Respond to /v1/events in the modes that send events; false for the other modes. */
+static bool fake_event_page(int fd, int mode, long long after)
+{
+	char body[8192], first[2048], second[2048];
+
+	if (mode == FAKE_BAD_EVENT && after < 7) {
+		fake_request_with_id(4, second, sizeof second);
+		snprintf(body, sizeof body, "{\"events\": [{\"seq\": 6, \"type\": \"request.created\","
+			 " \"object\": \"request\", \"id\": 2, \"data\": {\"id\": 2, \"status\": 7}},"
+			 " {\"seq\": 7, \"type\": \"request.created\", \"object\": \"request\","
+			 " \"id\": 4, \"data\": %s}], \"last_seq\": 7}", second);
+	} else if (mode == FAKE_REPLAY_FEED) {
+		fake_request_with_id(2, first, sizeof first);
+		snprintf(body, sizeof body, "{\"events\": [{\"seq\": 6, \"type\": \"request.created\","
+			 " \"object\": \"request\", \"id\": 2, \"data\": %s}], \"last_seq\": 6}", first);
+	} else if (mode == FAKE_BACKWARDS_FEED) {
+		fake_request_with_id(3, first, sizeof first);
+		snprintf(body, sizeof body, "{\"events\": [{\"seq\": %lld, \"type\": \"request.created\","
+			 " \"object\": \"request\", \"id\": 3, \"data\": %s}], \"last_seq\": %lld}",
+			 after - 1, first, after - 1);
+	} else {
+		return false;
+	}
+	test_respond(fd, 200, "application/json", body);
+	return true;
+}
+
+static void fake_events(struct test_server *server, int fd, int mode, const char *target)
+{
+	struct fake_broker *fake = server->ctx;
+	long long after = query_number(target, "after=");
+	char body[128];
+
+	atomic_fetch_add(&fake->events_calls, 1);
+	if (fake_event_page(fd, mode, after))
+		return;
+	if (mode != FAKE_FAST_EMPTY)
+		test_server_hold(server, 2000);
+	snprintf(body, sizeof body, "{\"events\": [], \"last_seq\": %lld}", after);
+	test_respond(fd, 200, "application/json", body);
+}
+
+static void fake_audit(int fd, int mode, const char *target)
+{
+	char body[2048], entry[512], bad[512], cursor[16], next[32] = "null";
+	long long page = query_number(target, "cursor=");
+
+	query_value(target, "cursor=", cursor, sizeof cursor);
+	fake_audit_entry(page + 1, false, entry, sizeof entry);
+	if (mode == FAKE_AUDIT_CYCLE)
+		snprintf(next, sizeof next, "\"%s\"", strcmp(cursor, "10") == 0 ? "20" : "10");
+	else if (mode == FAKE_AUDIT_ENDLESS)
+		snprintf(next, sizeof next, "\"%lld\"", page + 1);
+	if (mode == FAKE_AUDIT_BAD_ENTRY) {
+		fake_audit_entry(page + 2, true, bad, sizeof bad);
+		snprintf(body, sizeof body, "{\"items\": [%s, %s], \"next_cursor\": null}", entry, bad);
+	} else {
+		snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": %s}", entry, next);
+	}
+	test_respond(fd, 200, "application/json", body);
+}
+
 static void fake_handler(struct test_server *server, int fd, const struct test_request *request)
 {
 	struct fake_broker *fake = server->ctx;
 	int mode = atomic_load(&fake->mode);
 	const char *path = request->target;
-	char body[2048];
 
-	if (strcmp(path, "/v1/me") == 0 && mode == FAKE_BAD_ME) {
-		test_respond(fd, 200, "application/json", "{\"id\": 5, \"broker_id\": \"fake\"}");
-	} else if (strcmp(path, "/v1/me") == 0 && mode == FAKE_HTML_ME) {
-		test_respond(fd, 200, "text/html", "<html>Sign in to the Wi-Fi</html>");
-	} else if (strcmp(path, "/v1/me") == 0) {
-		test_respond(fd, 200, "application/json",
-			     "{\"id\": \"fake-admin\", \"display_name\": \"Fake\", \"roles\": [\"admin\"],"
-			     " \"groups\": [], \"attributes\": {}, \"broker_id\": \"fake-broker\"}");
+	if (strcmp(path, "/v1/me") == 0) {
+		fake_me(fd, mode);
 	} else if (strncmp(path, "/v1/requests?", 13) == 0) {
-		snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": null, \"last_seq\": 5}",
-			 fake_request_json);
-		test_respond(fd, 200, "application/json", body);
+		atomic_fetch_add(&fake->requests_calls, 1);
+		fake_requests(fd, mode, path);
 	} else if (strncmp(path, "/v1/grants?", 11) == 0) {
 		test_respond(fd, 200, "application/json",
 			     "{\"items\": [], \"next_cursor\": null, \"last_seq\": 5}");
 	} else if (strncmp(path, "/v1/events?", 11) == 0) {
-		atomic_fetch_add(&fake->events_calls, 1);
-		if (mode == FAKE_BAD_EVENT)
-			test_respond(fd, 200, "application/json",
-				     "{\"events\": [{\"seq\": 6, \"type\": \"request.created\","
-				     " \"object\": \"request\", \"id\": 2,"
-				     " \"data\": {\"id\": 2, \"status\": 7}}], \"last_seq\": 6}");
-		else if (mode == FAKE_FAST_EMPTY)
-			test_respond(fd, 200, "application/json", "{\"events\": [], \"last_seq\": 5}");
-		else {
-			test_server_hold(server, 2000);
-			test_respond(fd, 200, "application/json", "{\"events\": [], \"last_seq\": 5}");
-		}
+		fake_events(server, fd, mode, path);
+	} else if (strncmp(path, "/v1/audit?", 10) == 0) {
+		atomic_fetch_add(&fake->audit_calls, 1);
+		fake_audit(fd, mode, path);
 	} else {
 		test_respond(fd, 404, "application/problem+json",
 			     "{\"code\": \"not_found\", \"detail\": \"no such path\"}");
@@ -716,18 +865,13 @@ static void expect_offline(enum fake_mode mode, const char *expected)
 
 	atomic_store(&fake.mode, mode);
 	test_server_start(&server, fake_handler, &fake);
-	harness_open(&h, server.url, "ghs_fake_token");
+	harness_open_limited(&h, server.url, "ghs_fake_token", FAKE_MAX_RESPONSE_BYTES);
 	sync_start(h.sync);
 	ck_assert(test_loop_run(&h.loop, is_offline, &h, 20000));
 	ck_assert_msg(strstr(sync_get_detail(h.sync), expected) != NULL, "mode %d: detail \"%s\"",
 		      mode, sync_get_detail(h.sync));
 	ck_assert_msg(strstr(sync_get_detail(h.sync), "retrying in") != NULL, "detail \"%s\"",
 		      sync_get_detail(h.sync));
-	if (mode == FAKE_BAD_EVENT) {
-		enum request_status status;
-		ck_assert_int_eq(cached_last_seq(&h), 5);
-		ck_assert_int_eq(cached_request_status(h.cache, 2, &status), CACHE_NOT_FOUND);
-	}
 	harness_close(&h);
 	test_server_stop(&server);
 }
@@ -739,9 +883,80 @@ START_TEST(test_malformed_me_goes_offline)
 }
 END_TEST
 
-START_TEST(test_malformed_event_not_applied)
+START_TEST(test_oversized_response_not_unreachable)
 {
-	expect_offline(FAKE_BAD_EVENT, "field \"status\"");
+	/* The broker was reached: "unreachable" would send the user to check the network. */
+	expect_offline(FAKE_HUGE_ME, "GET /v1/me failed: the response is larger than 1024 bytes");
+}
+END_TEST
+
+/* Start a sync against the fake broker in mode and run until synced. */
+static void start_synced(struct fake_broker *fake, enum fake_mode mode, struct test_server *server,
+			 struct harness *h)
+{
+	atomic_store(&fake->mode, mode);
+	test_server_start(server, fake_handler, fake);
+	harness_open(h, server->url, "ghs_fake_token");
+	sync_start(h->sync);
+	ck_assert_msg(test_loop_run(&h->loop, is_synced, h, 10000), "not synced: state %s, "
+		      "detail \"%s\"", sync_state_name(sync_get_state(h->sync)),
+		      sync_get_detail(h->sync));
+}
+
+struct position_wait {
+	struct harness *harness;
+	int64_t seq;
+};
+
+static bool position_reached(void *arg)
+{
+	struct position_wait *w = arg;
+
+	return cached_last_seq(w->harness) == w->seq;
+}
+
+START_TEST(test_malformed_event_skipped)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	enum request_status status;
+
+	start_synced(&fake, FAKE_BAD_EVENT, &server, &h);
+	struct position_wait wait = { &h, 7 };
+	ck_assert_msg(test_loop_run(&h.loop, position_reached, &wait, 10000),
+		      "position %lld, detail \"%s\"", (long long)cached_last_seq(&h),
+		      sync_get_detail(h.sync));
+	ck_assert_int_eq(sync_get_state(h.sync), SYNC_ONLINE);
+	ck_assert_int_eq(cached_request_status(h.cache, 2, &status), CACHE_NOT_FOUND);
+	ck_assert_int_eq(cached_request_status(h.cache, 4, &status), CACHE_FOUND);
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "; skipped 1 object the broker sent malformed "
+			     "(last: invalid request 2 from the broker: field \"status\"") != NULL,
+		      "detail \"%s\"", sync_get_detail(h.sync));
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_malformed_item_skipped)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	enum request_status status;
+
+	start_synced(&fake, FAKE_BAD_ITEM, &server, &h);
+	ck_assert_int_eq(sync_skipped_objects(h.sync), 1);
+	ck_assert_int_eq(cache_count_pending(h.cache), 1);
+	ck_assert_int_eq(cached_request_status(h.cache, 1, &status), CACHE_FOUND);
+	ck_assert_int_eq(cached_request_status(h.cache, 3, &status), CACHE_NOT_FOUND);
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "connected to") != NULL, "detail \"%s\"",
+		      sync_get_detail(h.sync));
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "skipped 1 object the broker sent malformed "
+			     "(last: invalid request 3 from the broker: field \"status\"") != NULL,
+		      "detail \"%s\"", sync_get_detail(h.sync));
+	harness_close(&h);
+	test_server_stop(&server);
 }
 END_TEST
 
@@ -751,15 +966,171 @@ START_TEST(test_empty_feed_does_not_spin)
 	struct test_server server;
 	struct harness h;
 
-	atomic_store(&fake.mode, FAKE_FAST_EMPTY);
-	test_server_start(&server, fake_handler, &fake);
-	harness_open(&h, server.url, "ghs_fake_token");
-	sync_until_synced(&h);
+	start_synced(&fake, FAKE_FAST_EMPTY, &server, &h);
 	unsigned before = atomic_load(&fake.events_calls);
 	test_loop_run(&h.loop, never, NULL, 3000);
 	unsigned calls = atomic_load(&fake.events_calls) - before;
 	ck_assert_msg(calls <= 5, "%u feed calls in 3 s", calls);
 	ck_assert_uint_ge(calls, 2);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_replayed_feed_does_not_spin)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	enum request_status status;
+
+	start_synced(&fake, FAKE_REPLAY_FEED, &server, &h);
+	unsigned before = atomic_load(&fake.events_calls);
+	test_loop_run(&h.loop, never, NULL, 3000);
+	unsigned calls = atomic_load(&fake.events_calls) - before;
+	/* Event 6 once, then its replays after pauses of about 1 s and 2 s. */
+	ck_assert_msg(calls <= 4, "%u feed calls in 3 s", calls);
+	ck_assert_uint_ge(calls, 2);
+	ck_assert_int_eq(cached_last_seq(&h), 6);
+	ck_assert_int_eq(cached_request_status(h.cache, 2, &status), CACHE_FOUND);
+	ck_assert_int_eq(sync_get_state(h.sync), SYNC_ONLINE);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_backwards_feed_keeps_position)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	enum request_status status;
+
+	start_synced(&fake, FAKE_BACKWARDS_FEED, &server, &h);
+	unsigned before = atomic_load(&fake.events_calls);
+	test_loop_run(&h.loop, never, NULL, 2500);
+	unsigned calls = atomic_load(&fake.events_calls) - before;
+	ck_assert_msg(calls <= 3, "%u feed calls in 2.5 s", calls);
+	ck_assert_uint_ge(calls, 1);
+	ck_assert_int_eq(cached_last_seq(&h), 5);
+	/* Event 4 is older than the position: applying it could undo a newer change. */
+	ck_assert_int_eq(cached_request_status(h.cache, 3, &status), CACHE_NOT_FOUND);
+	ck_assert_int_eq(sync_get_state(h.sync), SYNC_ONLINE);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_cursor_cycle_goes_offline)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	atomic_store(&fake.mode, FAKE_CURSOR_CYCLE);
+	test_server_start(&server, fake_handler, &fake);
+	harness_open(&h, server.url, "ghs_fake_token");
+	sync_start(h.sync);
+	ck_assert_msg(test_loop_run(&h.loop, is_offline, &h, 10000), "%u listing calls, detail \"%s\"",
+		      atomic_load(&fake.requests_calls), sync_get_detail(h.sync));
+	/* The first page, then cursor a, then cursor b, which sends a again. */
+	unsigned calls = atomic_load(&fake.requests_calls);
+	ck_assert_uint_eq(calls, 3);
+	ck_assert_msg(strstr(sync_get_detail(h.sync), "GET /v1/requests failed: the broker repeated "
+			     "a page cursor; stopping the listing; retrying in") != NULL,
+		      "detail \"%s\"", sync_get_detail(h.sync));
+	ck_assert_int_gt(sync_next_timeout_ms(h.sync, time_monotonic_ms()), 0);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_cursor_history_repeats_and_cap)
+{
+	struct cursor_history history;
+
+	cursor_history_init(&history, 3);
+	ck_assert_int_eq(cursor_history_add(&history, "a", 1), CURSOR_NEW);
+	ck_assert_int_eq(cursor_history_add(&history, "b", 1), CURSOR_NEW);
+	ck_assert_int_eq(cursor_history_add(&history, "a", 1), CURSOR_REPEATED);
+	ck_assert_int_eq(cursor_history_add(&history, "a\0b", 3), CURSOR_NEW);
+	ck_assert_int_eq(cursor_history_add(&history, "c", 1), CURSOR_TOO_MANY);
+	ck_assert_int_eq(cursor_history_add(&history, "b", 1), CURSOR_REPEATED);
+	cursor_history_clear(&history);
+	ck_assert_int_eq(cursor_history_add(&history, "a", 1), CURSOR_NEW);
+	cursor_history_free(&history);
+}
+END_TEST
+
+/* Fetch the audit trail of request 1 from the fake broker in mode until the fetch fails. */
+static void fetch_audit_until_failed(struct fake_broker *fake, enum fake_mode mode,
+				     struct test_server *server, struct harness *h)
+{
+	atomic_store(&fake->mode, mode);
+	test_server_start(server, fake_handler, fake);
+	harness_open(h, server->url, "ghs_fake_token");
+	ck_assert(sync_fetch_audit(h->sync, "request", 1));
+	ck_assert_msg(test_loop_run(&h->loop, fetch_failed, h, 30000), "%u audit calls",
+		      atomic_load(&fake->audit_calls));
+	ck_assert_int_eq(h->recorder.fetch_failures, 1);
+}
+
+START_TEST(test_audit_cursor_cycle_stops)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	fetch_audit_until_failed(&fake, FAKE_AUDIT_CYCLE, &server, &h);
+	unsigned calls = atomic_load(&fake.audit_calls);
+	ck_assert_uint_eq(calls, 3);
+	ck_assert_str_eq(h.recorder.fetch_error, "loading the audit trail of request 1 failed: the "
+			 "broker repeated a page cursor; stopping the listing");
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_audit_pages_capped)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	struct audit_entry *entries;
+
+	fetch_audit_until_failed(&fake, FAKE_AUDIT_ENDLESS, &server, &h);
+	unsigned calls = atomic_load(&fake.audit_calls);
+	ck_assert_uint_eq(calls, 100);
+	ck_assert_str_eq(h.recorder.fetch_error, "loading the audit trail of request 1 failed: the "
+			 "broker sent more than 100 pages of 500 entries; stopping the listing");
+	size_t count = cache_list_audit(h.cache, "request", 1, &entries);
+	ck_assert_uint_eq(count, 100);
+	audit_entries_free(entries, count);
+	test_loop_run(&h.loop, never, NULL, 300);
+	calls = atomic_load(&fake.audit_calls);
+	ck_assert_uint_eq(calls, 100);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_audit_malformed_entry_skipped)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	struct audit_entry *entries;
+
+	fetch_audit_until_failed(&fake, FAKE_AUDIT_BAD_ENTRY, &server, &h);
+	ck_assert_msg(strstr(h.recorder.fetch_error, "the audit trail of request 1 is incomplete: "
+			     "skipped 1 entry the broker sent malformed (last: invalid audit entry 2 "
+			     "from the broker: field \"at\"") != NULL, "message \"%s\"",
+		      h.recorder.fetch_error);
+	ck_assert(h.recorder.changed & SYNC_CHANGED_AUDIT);
+	size_t count = cache_list_audit(h.cache, "request", 1, &entries);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_int_eq(entries[0].seq, 1);
+	audit_entries_free(entries, count);
 	harness_close(&h);
 	test_server_stop(&server);
 }
@@ -790,8 +1161,17 @@ static Suite *client_sync_suite(void)
 	tcase_add_test(fake, test_offline_then_online);
 	tcase_add_test(fake, test_offline_retry_delay_grows);
 	tcase_add_test(fake, test_malformed_me_goes_offline);
-	tcase_add_test(fake, test_malformed_event_not_applied);
+	tcase_add_test(fake, test_oversized_response_not_unreachable);
+	tcase_add_test(fake, test_malformed_event_skipped);
+	tcase_add_test(fake, test_malformed_item_skipped);
 	tcase_add_test(fake, test_empty_feed_does_not_spin);
+	tcase_add_test(fake, test_replayed_feed_does_not_spin);
+	tcase_add_test(fake, test_backwards_feed_keeps_position);
+	tcase_add_test(fake, test_cursor_cycle_goes_offline);
+	tcase_add_test(fake, test_cursor_history_repeats_and_cap);
+	tcase_add_test(fake, test_audit_cursor_cycle_stops);
+	tcase_add_test(fake, test_audit_pages_capped);
+	tcase_add_test(fake, test_audit_malformed_entry_skipped);
 	suite_add_tcase(suite, fake);
 	return suite;
 }
