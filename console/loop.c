@@ -129,11 +129,11 @@ static bool keep_as_text(struct key_event *ev, bool pasted)
 static void read_keys(struct app *app)
 {
 	struct key_event ev;
-	bool first = true;
+	bool key_before = false;
 
 	while (!app->quit && screen_read_key(&ev)) {
-		bool bunched = !first;
-		first = false;
+		/* Resizes and paste markers come from the terminal, not the person: they do not count. */
+		bool bunched = key_before;
 		if (ev.function && ev.code == KEY_RESIZE) {
 			screen_resize(&app->screen);
 			app->dirty = true;
@@ -147,6 +147,7 @@ static void read_keys(struct app *app)
 			app_status(app, STATUS_WARNING, "pasted text ignored: paste into a reason or a filter");
 			continue;
 		}
+		key_before = true;
 		if ((app->pasting || bunched) && text_field_active(app) && !keep_as_text(&ev, app->pasting))
 			continue;
 		handle_key(app, &ev);
