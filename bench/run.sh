@@ -25,6 +25,7 @@ approval_target=2000    # approvals per second
 wrk_timeout=10s         # a slow response counts as slow, not as a socket error
 
 broker_pid=""
+uncached_pid=""
 nginx_pid=""
 wrk_pid=""
 console_pid=""
@@ -47,6 +48,7 @@ cleanup() {
 	stop_process "$console_pid"
 	stop_process "$wrk_pid"
 	stop_process "$nginx_pid"
+	stop_process "$uncached_pid"
 	stop_process "$broker_pid"
 	[ -z "$work" ] || rm -rf "$work"
 	[ -z "$nginx_dir" ] || rm -rf "$nginx_dir"
@@ -130,6 +132,25 @@ start_broker() {
 	sed -n 's/.*"admin": *"\([^"]*\)".*/Authorization: Bearer \1/p' \
 		"$work/demo-tokens.json" >"$work/admin.header"
 	[ -s "$work/admin.header" ] || fail "no admin token in $work/demo-tokens.json"
+}
+
+# Start a second gatehoused on the benchmark's database with its page cache off, so
+# that every listing is read from SQLite. Sets uncached_pid and uncached_url.
+start_uncached_broker() {
+	"$build/gatehoused" --db "$work/bench.db" --listen 127.0.0.1:0 --port-file "$work/uncached.port" \
+		--data-dir "$work" --page-cache 0 --quiet 2>"$work/uncached.log" &
+	uncached_pid=$!
+	waited=0
+	while [ ! -s "$work/uncached.port" ]; do
+		if ! kill -0 "$uncached_pid" 2>/dev/null; then
+			cat "$work/uncached.log" >&2
+			fail "the second gatehoused (page cache off) failed to start (its log is above)"
+		fi
+		[ "$waited" -lt 600 ] || fail "the second gatehoused did not write its port within 60 s"
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	uncached_url="http://127.0.0.1:$(cat "$work/uncached.port")"
 }
 
 # GET a broker path as the admin into a file; fails unless the response status is 200.
@@ -418,6 +439,13 @@ nginx_listing_rate=$rate
 stop_process "$nginx_pid"
 nginx_pid=""
 echo "  memory after the listing: $(memory_line)"
+# Every call above after the first is a page cache hit. For comparison only (no
+# target), the same listing from a second gatehoused that reads SQLite every time.
+start_uncached_broker
+measure_listing gatehoused-uncached "$uncached_url$listing_path" "$uncached_pid"
+uncached_listing_rate=$rate
+stop_process "$uncached_pid"
+uncached_pid=""
 
 echo "approvals: POST /v1/requests/ID/approve as demo-admin, each id once, on 1-approval resources"
 measure_approvals
@@ -430,6 +458,9 @@ echo
 printf '%-44s gatehoused %7.0f req/s   nginx static %7.0f req/s   ratio X/Y = %s (target >= %s) %s\n' \
 	"listing pending (GET, $listing_rows rows, $listing_bytes bytes)" \
 	"$broker_listing_rate" "$nginx_listing_rate" "$ratio" "$listing_target" "$listing_verdict"
+printf '%-44s gatehoused %7.0f req/s   ratio X/Y = %s (no target: every call reads SQLite)\n' \
+	"listing pending, page cache off" "$uncached_listing_rate" \
+	"$(calculate "%.2f" "$uncached_listing_rate / $nginx_listing_rate")"
 printf '%-44s gatehoused %7.0f req/s   target >= %s %s\n' \
 	"approvals (POST, 1-approval resources)" "$approval_rate" "$approval_target" "$approval_verdict"
 echo "gatehoused peak resident memory after the seed (VmHWM): $(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' \

@@ -5,7 +5,9 @@
 #include "api/json.h"
 #include "broker/authz.h"
 #include "broker/grants.h"
+#include "broker/list_pages.h"
 #include "broker/routes.h"
+#include "common/strbuf.h"
 
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 500
@@ -38,38 +40,17 @@ static bool parse_grant_filters(struct http_exchange *x, struct grant_query *q)
 	return true;
 }
 
-void api_list_grants(struct http_exchange *x)
+/* Read a page of grants and serialize the listing's body; a list_pages_loader. */
+static enum store_status load_grant_page(struct store *s, const void *query, int64_t last_seq,
+					 char **body)
 {
-	static const char *const allowed[] = {
-		"status", "kind", "principal", "resource", "limit", "cursor", NULL
-	};
-	struct grant_query q = { 0 };
-	int64_t limit;
+	const struct grant_query *q = query;
 	struct grant *items;
 	size_t count;
+	enum store_status status = store_list_grants(s, q, &items, &count);
 
-	if (!exchange_check_query(x, allowed) || !parse_grant_filters(x, &q) ||
-	    !exchange_query_int(x, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit) ||
-	    !exchange_cursor(x, &q.before_id))
-		return;
-	q.limit = (int)limit;
-	if (!authz_sees_everything(&x->principal))
-		q.principal = x->principal.id;
-
-	/* One read transaction, so that last_seq is the feed position of exactly this page. */
-	int64_t last_seq = 0;
-	enum store_status status = store_begin_read(x->store);
-	if (status == STORE_OK)
-		status = store_feed_position(x->store, &last_seq);
-	if (status == STORE_OK)
-		status = store_list_grants(x->store, &q, &items, &count);
-	store_rollback(x->store);
-	if (status != STORE_OK) {
-		struct outcome o;
-		outcome_store_failure(&o, status, "listing grants");
-		exchange_respond_problem(x, &o);
-		return;
-	}
+	if (status != STORE_OK)
+		return status;
 	int64_t last_id = count ? items[count - 1].id : 0;
 	json_t *list = json_array();
 	for (size_t i = 0; i < count; i++) {
@@ -77,9 +58,39 @@ void api_list_grants(struct http_exchange *x)
 		grant_free(&items[i]);
 	}
 	free(items);
-	exchange_respond_json(x, 200, json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor",
-						exchange_next_cursor(count, q.limit, last_id),
-						"last_seq", (json_int_t)last_seq));
+	json_t *page = json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor",
+				 exchange_next_cursor(count, q->limit, last_id),
+				 "last_seq", (json_int_t)last_seq);
+	*body = json_dumps(page, JSON_COMPACT);
+	json_decref(page);
+	return *body ? STORE_OK : STORE_ERROR;
+}
+
+void api_list_grants(struct http_exchange *x)
+{
+	static const char *const allowed[] = {
+		"status", "kind", "principal", "resource", "limit", "cursor", NULL
+	};
+	struct grant_query q = { 0 };
+	const char *scope = NULL; /* NULL: everything; else the only holder the caller may see */
+	int64_t limit;
+
+	if (!exchange_check_query(x, allowed) || !parse_grant_filters(x, &q) ||
+	    !exchange_query_int(x, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit) ||
+	    !exchange_cursor(x, &q.before_id))
+		return;
+	q.limit = (int)limit;
+	if (!authz_sees_everything(&x->principal))
+		q.principal = scope = x->principal.id;
+
+	struct strbuf key = STRBUF_INIT;
+	strbuf_printf(&key, "grants %d %d %lld %d ", q.status, q.kind, (long long)q.before_id,
+		      q.limit);
+	list_pages_key_text(&key, scope);
+	list_pages_key_text(&key, q.principal);
+	list_pages_key_text(&key, q.resource);
+	list_pages_respond(x, strbuf_str(&key), load_grant_page, &q, "listing grants");
+	strbuf_free(&key);
 }
 
 void api_get_grant(struct http_exchange *x)

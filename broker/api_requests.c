@@ -5,8 +5,10 @@
 
 #include "api/json.h"
 #include "broker/authz.h"
+#include "broker/list_pages.h"
 #include "broker/requests.h"
 #include "broker/routes.h"
+#include "common/strbuf.h"
 
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 500
@@ -28,13 +30,38 @@ static bool parse_status_filter(struct http_exchange *x, int *status)
 	return false;
 }
 
+/* Read a page of requests and serialize the listing's body; a list_pages_loader. */
+static enum store_status load_request_page(struct store *s, const void *query, int64_t last_seq,
+					   char **body)
+{
+	const struct request_query *q = query;
+	struct access_request *items;
+	size_t count;
+	enum store_status status = store_list_requests(s, q, &items, &count);
+
+	if (status != STORE_OK)
+		return status;
+	int64_t last_id = count ? items[count - 1].id : 0;
+	json_t *list = json_array();
+	for (size_t i = 0; i < count; i++) {
+		json_array_append_new(list, request_to_json(&items[i]));
+		access_request_free(&items[i]);
+	}
+	free(items);
+	json_t *page = json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor",
+				 exchange_next_cursor(count, q->limit, last_id),
+				 "last_seq", (json_int_t)last_seq);
+	*body = json_dumps(page, JSON_COMPACT);
+	json_decref(page);
+	return *body ? STORE_OK : STORE_ERROR;
+}
+
 void api_list_requests(struct http_exchange *x)
 {
 	static const char *const allowed[] = { "status", "requester", "resource", "limit", "cursor", NULL };
 	struct request_query q = { 0 };
+	const char *scope = NULL; /* NULL: everything; else the only requester the caller may see */
 	int64_t limit;
-	struct access_request *items;
-	size_t count;
 
 	if (!exchange_check_query(x, allowed) || !parse_status_filter(x, &q.status) ||
 	    !exchange_query_int(x, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit) ||
@@ -44,32 +71,15 @@ void api_list_requests(struct http_exchange *x)
 	q.requester = exchange_query(x, "requester");
 	q.resource = exchange_query(x, "resource");
 	if (!authz_sees_everything(&x->principal))
-		q.requester = x->principal.id; /* requesters see only their own */
+		q.requester = scope = x->principal.id; /* requesters see only their own */
 
-	/* One read transaction, so that last_seq is the feed position of exactly this page. */
-	int64_t last_seq = 0;
-	enum store_status status = store_begin_read(x->store);
-	if (status == STORE_OK)
-		status = store_feed_position(x->store, &last_seq);
-	if (status == STORE_OK)
-		status = store_list_requests(x->store, &q, &items, &count);
-	store_rollback(x->store);
-	if (status != STORE_OK) {
-		struct outcome o;
-		outcome_store_failure(&o, status, "listing requests");
-		exchange_respond_problem(x, &o);
-		return;
-	}
-	int64_t last_id = count ? items[count - 1].id : 0;
-	json_t *list = json_array();
-	for (size_t i = 0; i < count; i++) {
-		json_array_append_new(list, request_to_json(&items[i]));
-		access_request_free(&items[i]);
-	}
-	free(items);
-	exchange_respond_json(x, 200, json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor",
-						exchange_next_cursor(count, q.limit, last_id),
-						"last_seq", (json_int_t)last_seq));
+	struct strbuf key = STRBUF_INIT;
+	strbuf_printf(&key, "requests %d %lld %d ", q.status, (long long)q.before_id, q.limit);
+	list_pages_key_text(&key, scope);
+	list_pages_key_text(&key, q.requester);
+	list_pages_key_text(&key, q.resource);
+	list_pages_respond(x, strbuf_str(&key), load_request_page, &q, "listing requests");
+	strbuf_free(&key);
 }
 
 /* Respond with a request, its ETag and the given status. */

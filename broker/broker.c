@@ -7,6 +7,10 @@
 
 /* Enough connections that the reaper and the demo never wait behind HTTP threads for long. */
 #define DEFAULT_POOL_SIZE 8
+/* A 50-row page of requests is about 20 KB, so 8 MiB has room for every page a few consoles read. */
+#define DEFAULT_PAGE_CACHE_BYTES (8 * 1024 * 1024)
+/* Bounds the page cache's linear search as well as its memory. */
+#define PAGE_CACHE_ENTRIES 256
 
 void broker_config_defaults(struct broker_config *config)
 {
@@ -18,6 +22,7 @@ void broker_config_defaults(struct broker_config *config)
 	config->idempotency_ttl = 24 * 3600;
 	config->demo_trickle = 20;
 	config->pool_size = DEFAULT_POOL_SIZE;
+	config->page_cache_bytes = DEFAULT_PAGE_CACHE_BYTES;
 }
 
 bool broker_init(struct broker *b, const struct broker_config *config, char *err, size_t errlen)
@@ -26,9 +31,11 @@ bool broker_init(struct broker *b, const struct broker_config *config, char *err
 	b->config = *config;
 	pthread_mutex_init(&b->change_lock, NULL);
 	pthread_cond_init(&b->changed, NULL);
+	pthread_cond_init(&b->stopped, NULL);
 	b->pool = store_pool_open(config->db_path, config->pool_size, err, errlen);
 	if (!b->pool)
 		return false;
+	b->pages = page_cache_create(PAGE_CACHE_ENTRIES, config->page_cache_bytes);
 
 	struct store *s = store_pool_acquire(b->pool);
 	snprintf(b->broker_id, sizeof b->broker_id, "%s", store_broker_id(s));
@@ -40,8 +47,11 @@ void broker_destroy(struct broker *b)
 {
 	store_pool_close(b->pool);
 	b->pool = NULL;
+	page_cache_destroy(b->pages);
+	b->pages = NULL;
 	pthread_mutex_destroy(&b->change_lock);
 	pthread_cond_destroy(&b->changed);
+	pthread_cond_destroy(&b->stopped);
 }
 
 void broker_signal_change(struct broker *b)
@@ -57,6 +67,7 @@ void broker_signal_stop(struct broker *b)
 	pthread_mutex_lock(&b->change_lock);
 	b->stopping = true;
 	pthread_cond_broadcast(&b->changed);
+	pthread_cond_broadcast(&b->stopped);
 	pthread_mutex_unlock(&b->change_lock);
 }
 
@@ -68,17 +79,37 @@ uint64_t broker_generation(struct broker *b)
 	return generation;
 }
 
-bool broker_wait_change(struct broker *b, uint64_t seen, int64_t deadline_ms)
+static struct timespec deadline_timespec(int64_t deadline_ms)
 {
-	struct timespec deadline = {
+	return (struct timespec){
 		.tv_sec = (time_t)(deadline_ms / 1000),
 		.tv_nsec = (long)(deadline_ms % 1000) * 1000000L,
 	};
+}
+
+bool broker_wait_change(struct broker *b, uint64_t seen, int64_t deadline_ms)
+{
+	struct timespec deadline = deadline_timespec(deadline_ms);
 	bool running;
 
 	pthread_mutex_lock(&b->change_lock);
 	while (!b->stopping && b->generation == seen) {
 		if (pthread_cond_timedwait(&b->changed, &b->change_lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	running = !b->stopping;
+	pthread_mutex_unlock(&b->change_lock);
+	return running;
+}
+
+bool broker_sleep_until(struct broker *b, int64_t deadline_ms)
+{
+	struct timespec deadline = deadline_timespec(deadline_ms);
+	bool running;
+
+	pthread_mutex_lock(&b->change_lock);
+	while (!b->stopping) {
+		if (pthread_cond_timedwait(&b->stopped, &b->change_lock, &deadline) == ETIMEDOUT)
 			break;
 	}
 	running = !b->stopping;

@@ -5,8 +5,10 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "broker/page_cache.h"
 #include "broker/store.h"
 
 struct broker_config {
@@ -25,11 +27,13 @@ struct broker_config {
 	int64_t idempotency_ttl;     /* seconds an idempotency key is remembered */
 	int64_t demo_trickle;        /* seconds between new demo requests, 0 for none */
 	int pool_size;               /* database connections shared by the threads */
+	size_t page_cache_bytes;     /* memory for cached listing pages, 0 for no cache */
 };
 
 struct broker {
 	struct broker_config config;
 	struct store_pool *pool;
+	struct page_cache *pages;    /* serialized listing pages; NULL when turned off */
 	char broker_id[33];
 
 	/*
@@ -40,6 +44,8 @@ struct broker {
 	pthread_cond_t changed;
 	uint64_t generation;
 	bool stopping;
+	/* Signalled only on stop, so that threads that wait for the clock sleep through changes. */
+	pthread_cond_t stopped;
 };
 
 void broker_config_defaults(struct broker_config *config);
@@ -58,5 +64,10 @@ uint64_t broker_generation(struct broker *b);
  * CLOCK_REALTIME deadline in milliseconds passes. Returns false once stopping.
  */
 bool broker_wait_change(struct broker *b, uint64_t seen, int64_t deadline_ms);
+/*
+ * Sleep until the CLOCK_REALTIME deadline in milliseconds or until the broker
+ * stops, whichever comes first; changes do not wake the caller. Returns false once stopping.
+ */
+bool broker_sleep_until(struct broker *b, int64_t deadline_ms);
 
 #endif

@@ -122,10 +122,8 @@ static void *trickle_main(void *arg)
 	struct broker *b = t->broker;
 
 	for (;;) {
-		int64_t wake = time_now_ms() + b->config.demo_trickle * 1000;
-		while (time_now_ms() < wake)
-			if (!broker_wait_change(b, broker_generation(b), wake))
-				return NULL;
+		if (!broker_sleep_until(b, time_now_ms() + b->config.demo_trickle * 1000))
+			return NULL;
 		struct store *s = store_pool_acquire(b->pool);
 		add_pending_request(t, s);
 		store_pool_release(b->pool, s);

@@ -12,13 +12,18 @@
 
 void exchange_respond_json(struct http_exchange *x, int status, json_t *body)
 {
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	exchange_respond_serialized(x, status, text ? text : xstrdup("{}"));
+	json_decref(body);
+}
+
+void exchange_respond_serialized(struct http_exchange *x, int status, char *body)
+{
 	free(x->response_body);
-	x->response_body = json_dumps(body, JSON_COMPACT);
-	if (!x->response_body)
-		x->response_body = xstrdup("{}");
+	x->response_body = body;
 	x->status = status;
 	x->problem = false;
-	json_decref(body);
 }
 
 void exchange_respond_problem(struct http_exchange *x, const struct outcome *o)

@@ -43,6 +43,8 @@ struct http_exchange {
 
 /* Set a JSON response; takes the reference to body. */
 void exchange_respond_json(struct http_exchange *x, int status, json_t *body);
+/* Set a JSON response already serialized; takes ownership of body (from malloc). */
+void exchange_respond_serialized(struct http_exchange *x, int status, char *body);
 /* Set a problem response from a failed outcome. */
 void exchange_respond_problem(struct http_exchange *x, const struct outcome *o);
 /* Set a problem response from its parts. */

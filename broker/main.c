@@ -37,6 +37,8 @@ static const char usage[] =
 	"  --demo-trickle DURATION  time between new demo requests (default 20s; 0 stops them)\n"
 	"  --pending-ttl DURATION how long a request may wait for a decision (default 24h)\n"
 	"  --event-retention N    how many change-feed events to keep (default 100000)\n"
+	"  --page-cache MIB       memory for cached pages of request and grant listings,\n"
+	"                         in MiB (default 8; 0 turns the cache off)\n"
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate (needs --tls-key)\n"
 	"  --tls-key FILE         the PEM private key for --tls-cert\n"
 	"  --insecure-http        allow plain HTTP on an address other than loopback\n"
@@ -48,7 +50,7 @@ static const char usage[] =
 enum {
 	OPT_DB = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_DATA_DIR, OPT_DEMO, OPT_HISTORY,
 	OPT_TRICKLE, OPT_PENDING_TTL, OPT_RETENTION, OPT_TLS_CERT, OPT_TLS_KEY, OPT_INSECURE,
-	OPT_QUIET, OPT_HELP, OPT_VERSION,
+	OPT_QUIET, OPT_PAGE_CACHE, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -65,6 +67,7 @@ static const struct option long_options[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "insecure-http", no_argument, NULL, OPT_INSECURE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "page-cache", required_argument, NULL, OPT_PAGE_CACHE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -77,6 +80,23 @@ static bool parse_duration_option(const char *name, const char *value, int64_t m
 	fprintf(stderr, "gatehoused: invalid %s \"%s\": give a duration of at least %llds, "
 		"such as 90s, 15m or 4h\n", name, value, (long long)min);
 	return false;
+}
+
+/* The largest --page-cache: far above any useful size, and small enough not to overflow. */
+#define PAGE_CACHE_MAX_MIB 65536
+
+static bool parse_page_cache_option(const char *value, size_t *bytes)
+{
+	char *end;
+	long long mib = strtoll(value, &end, 10);
+
+	if (end == value || *end || mib < 0 || mib > PAGE_CACHE_MAX_MIB) {
+		fprintf(stderr, "gatehoused: invalid --page-cache \"%s\": give a whole number of MiB "
+			"from 0 to %d\n", value, PAGE_CACHE_MAX_MIB);
+		return false;
+	}
+	*bytes = (size_t)mib * 1024 * 1024;
+	return true;
 }
 
 /* Parse the serve options; returns -1 to go on, else an exit status. */
@@ -114,6 +134,10 @@ static int parse_serve_options(int argc, char **argv, struct broker_config *conf
 				fprintf(stderr, "gatehoused: --event-retention must be a whole number of at least 1\n");
 				return 2;
 			}
+			break;
+		case OPT_PAGE_CACHE:
+			if (!parse_page_cache_option(optarg, &config->page_cache_bytes))
+				return 2;
 			break;
 		case 'h':
 		case OPT_HELP: fputs(usage, stdout); return 0;

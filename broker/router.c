@@ -205,12 +205,61 @@ static enum store_status remember_answer(struct http_exchange *x, const char *ke
 	return store_put_idempotent(x->store, x->principal.id, key, &rec, x->now);
 }
 
+/* Replace the response with a store failure; headers set for the object that was not saved go too. */
+static void fail_write(struct http_exchange *x, enum store_status status, const char *operation)
+{
+	struct outcome o;
+
+	x->etag[0] = '\0';
+	x->location[0] = '\0';
+	x->replayed = false;
+	outcome_store_failure(&o, status, operation);
+	exchange_respond_problem(x, &o);
+}
+
+/*
+ * Run the handler inside the write and record its response for the idempotency key.
+ * Returns whether to keep what the handler wrote.
+ */
+static bool write_and_remember(struct http_exchange *x, const struct route *route, const char *key)
+{
+	char fingerprint[SHA256_HEX_LEN];
+	enum store_status status = STORE_OK;
+
+	if (key) {
+		write_fingerprint(x, fingerprint);
+		if (answer_from_key(x, key, fingerprint))
+			return false;
+	}
+	route->handler(x);
+	if (x->status >= 400)
+		return false; /* a failed write keeps nothing, key included */
+	if (key)
+		status = remember_answer(x, key, fingerprint);
+	/*
+	 * Trim the feed to --event-retention events in each API write, so that an expired cursor
+	 * gets 410 at once. The reaper's own changes wait for its pruning once a minute.
+	 */
+	if (status == STORE_OK)
+		status = store_prune_events(x->store, x->broker->config.event_retention);
+	if (status != STORE_OK) {
+		fail_write(x, status, "committing the change");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Run a write in the pool's write group (see store_sqlite_pool.c). The handler uses
+ * the group's connection, and its response is final only once the group has committed.
+ * The connection borrowed to authenticate goes back to the pool first, so that
+ * other requests can use it, and join the group, while this one waits.
+ */
 static void run_write(struct http_exchange *x, const struct route *route)
 {
 	const char *key = exchange_header(x, "Idempotency-Key");
-	char fingerprint[SHA256_HEX_LEN];
+	struct store_pool *pool = x->broker->pool;
 	enum store_status status;
-	struct outcome o;
 
 	if (x->body_length > 0 && !is_json_content_type(exchange_header(x, "Content-Type"))) {
 		exchange_fail(x, 415, "unsupported_media_type", "send the body as application/json");
@@ -220,41 +269,19 @@ static void run_write(struct http_exchange *x, const struct route *route)
 		exchange_fail(x, 400, "invalid", "Idempotency-Key must be 1 to 255 printable ASCII characters");
 		return;
 	}
-	status = store_begin_write(x->store);
-	if (status != STORE_OK) {
-		outcome_store_failure(&o, status, "starting a write");
-		exchange_respond_problem(x, &o);
+	store_pool_release(pool, x->store);
+	x->store = store_pool_begin_write(pool, &status);
+	if (!x->store) {
+		fail_write(x, status, "starting a write");
 		return;
 	}
-	if (key) {
-		write_fingerprint(x, fingerprint);
-		if (answer_from_key(x, key, fingerprint)) {
-			store_rollback(x->store);
-			return;
-		}
-	}
-
-	route->handler(x);
-	if (x->status >= 400) {
-		store_rollback(x->store); /* a failed write keeps nothing, key included */
-		return;
-	}
-	status = key ? remember_answer(x, key, fingerprint) : STORE_OK;
-	/*
-	 * Trim the feed to --event-retention events in each API write, so that an expired cursor
-	 * gets 410 at once. The reaper's own changes wait for its pruning once a minute.
-	 */
-	if (status == STORE_OK)
-		status = store_prune_events(x->store, x->broker->config.event_retention);
-	if (status == STORE_OK)
-		status = store_commit(x->store);
-	if (status != STORE_OK) {
-		store_rollback(x->store);
-		outcome_store_failure(&o, status, "committing the change");
-		exchange_respond_problem(x, &o);
-		return;
-	}
-	broker_signal_change(x->broker);
+	bool keep = write_and_remember(x, route, key);
+	status = store_pool_end_write(pool, x->store, keep);
+	x->store = NULL;
+	if (status != STORE_OK)
+		fail_write(x, status, "committing the change");
+	else if (keep)
+		broker_signal_change(x->broker);
 }
 
 void router_dispatch(struct http_exchange *x)

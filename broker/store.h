@@ -8,9 +8,9 @@
  *
  * A struct store is one database connection and is used by one thread at a time
  * (see store_pool). Writes happen between store_begin_write() and store_commit(),
- * which serialize writers: the SQLite store takes the database's write lock at
- * the start (BEGIN IMMEDIATE), so checks made inside the transaction still hold
- * when it commits.
+ * or between store_pool_begin_write() and store_pool_end_write(), which serialize
+ * writers: the SQLite store takes the database's write lock at the start (BEGIN
+ * IMMEDIATE), so checks made inside the transaction still hold when it commits.
  */
 
 #include <stdbool.h>
@@ -171,12 +171,30 @@ enum store_status store_put_idempotent(struct store *s, const char *principal, c
 enum store_status store_prune_idempotent(struct store *s, int64_t before);
 void idempotent_record_free(struct idempotent_record *rec);
 
-/* A fixed set of connections shared by the HTTP threads, the reaper and the demo. */
+/*
+ * A fixed set of connections shared by the HTTP threads, the reaper and the demo,
+ * and one more connection for the pool's write groups. store_begin_write on a pooled
+ * connection works as on any other, after committing the open write group.
+ */
 struct store_pool;
 struct store_pool *store_pool_open(const char *path, int size, char *err, size_t errlen);
 /* Borrow a connection, waiting until one is free. */
 struct store *store_pool_acquire(struct store_pool *pool);
 void store_pool_release(struct store_pool *pool, struct store *s);
 void store_pool_close(struct store_pool *pool);
+
+/*
+ * Start a write that shares its transaction and commit with other writes of this
+ * process (a write group). Returns the connection to write with, or NULL with
+ * *status set. Until store_pool_end_write the caller is the only thread that
+ * writes, and reads on that connection see the group's earlier writes.
+ */
+struct store *store_pool_begin_write(struct store_pool *pool, enum store_status *status);
+/*
+ * End the write: keep its changes or undo them, then wait until the group has
+ * committed. Returns STORE_OK once it has. Any other status means that nothing of
+ * the group was kept, so whatever the write read may come from changes now gone.
+ */
+enum store_status store_pool_end_write(struct store_pool *pool, struct store *writer, bool keep);
 
 #endif

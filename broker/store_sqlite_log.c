@@ -21,6 +21,8 @@ static const char SQL_LIST_EVENTS[] =
 static const char SQL_EVENT_BOUNDS[] =
 	"SELECT (SELECT min(seq) FROM events),"
 	" coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
+static const char SQL_FEED_POSITION[] =
+	"SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
 static const char SQL_PRUNE_EVENTS[] =
 	"DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?";
 static const char SQL_LAST_AUDIT[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
@@ -74,9 +76,16 @@ static enum store_status read_event_bounds(struct store *s, int64_t *oldest, int
 
 enum store_status store_feed_position(struct store *s, int64_t *last_seq)
 {
-	int64_t oldest;
+	sqlite3_stmt *st = store_statement(s, SQL_FEED_POSITION);
+	int rc;
 
-	return read_event_bounds(s, &oldest, last_seq);
+	if (!st)
+		return STORE_ERROR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*last_seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_fail(s, "reading the feed position");
 }
 
 enum store_status store_list_events(struct store *s, int64_t after, int limit,
