@@ -24,6 +24,11 @@ void app_status(struct app *app, enum status_severity severity, const char *fmt,
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	status_set(&app->status, severity, "%s", text);
+
+	struct logged_message *m = &app->messages[app->message_count++ % APP_MESSAGE_LOG];
+	m->time = app->status.time;
+	m->severity = severity;
+	snprintf(m->text, sizeof m->text, "%s", text);
 	app->dirty = true;
 }
 
@@ -50,6 +55,11 @@ void app_open_detail(struct app *app, const char *kind, int64_t id)
 void app_open_help(struct app *app)
 {
 	push_overlay(app, help_view_new(app));
+}
+
+void app_open_messages(struct app *app)
+{
+	push_overlay(app, messages_view_new(app));
 }
 
 void app_close_overlay(struct app *app)

@@ -54,6 +54,15 @@ struct pending_action {
 	int step;
 };
 
+/* The recent messages, kept so that one cut short on the status line can be read in full. */
+#define APP_MESSAGE_LOG 50
+
+struct logged_message {
+	int64_t time;
+	enum status_severity severity;
+	char text[STATUS_TEXT_SIZE];
+};
+
 /* The outbox items queued by the last action, so that one message can sum up how they went. */
 struct action_batch {
 	int64_t *items;
@@ -84,6 +93,8 @@ struct app {
 	struct action_batch batch;
 
 	struct status_line status;
+	struct logged_message messages[APP_MESSAGE_LOG];
+	size_t message_count;       /* messages ever logged; the newest is at (count - 1) % max */
 	enum sync_state connection;
 	char connection_detail[256];
 	int64_t offline_since;      /* when the connection was last lost, 0 while online */
@@ -112,6 +123,7 @@ void app_status(struct app *app, enum status_severity severity, const char *fmt,
 /* Push the detail of a request or grant over the panes. */
 void app_open_detail(struct app *app, const char *kind, int64_t id);
 void app_open_help(struct app *app);
+void app_open_messages(struct app *app);
 /* Pop the top overlay. */
 void app_close_overlay(struct app *app);
 

@@ -52,6 +52,9 @@ static bool handle_global(struct app *app, enum action action)
 	case ACTION_HELP:
 		app_open_help(app);
 		return true;
+	case ACTION_MESSAGES:
+		app_open_messages(app);
+		return true;
 	case ACTION_NEXT_PANE:
 	case ACTION_PREVIOUS_PANE:
 		focus_pane(app, (enum app_pane)((app->focus + 1) % PANE_COUNT));

@@ -26,6 +26,7 @@ const char keymap_default_text[] =
 	"bind global C-r refresh\n"
 	"bind global F5 refresh\n"
 	"bind global C-l redraw\n"
+	"bind global m messages\n"
 	"\n"
 	"# Lists, and the detail view, which scrolls with the same keys\n"
 	"bind list k up\n"

@@ -58,6 +58,7 @@ enum key_context {
 	X(PANE_GRANTS, "pane-grants", GLOBAL, "Go to the grants")                    \
 	X(REFRESH, "refresh", GLOBAL, "Fetch fresh data from the broker now")        \
 	X(REDRAW, "redraw", GLOBAL, "Redraw the whole screen")                       \
+	X(MESSAGES, "messages", GLOBAL, "Show the recent messages in full")          \
 	X(UP, "up", LIST, "Move up one row")                                         \
 	X(DOWN, "down", LIST, "Move down one row")                                   \
 	X(PAGE_UP, "page-up", LIST, "Move up one page")                              \

@@ -69,5 +69,7 @@ struct view *grants_view_new(struct app *app);
 /* The detail of one request or grant (kind "request" or "grant"). */
 struct view *detail_view_new(struct app *app, const char *kind, int64_t id);
 struct view *help_view_new(struct app *app);
+/* The recent status messages, newest first, in full. */
+struct view *messages_view_new(struct app *app);
 
 #endif
