@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "common/crypto.h"
 #include "console/app.h"
+#include "console/commands.h"
 #include "console/options.h"
 #include "tui/keymap.h"
 #include "tui/signals.h"
@@ -161,6 +162,11 @@ int main(int argc, char **argv)
 
 	protect_memory();
 	setlocale(LC_ALL, "");
+	if (argc >= 2 && argv[1][0] != '-') {
+		const struct console_command *command = console_command_find(argv[1]);
+		if (command)
+			return command->run(argc - 1, argv + 1);
+	}
 	status = console_options_parse(argc, argv, &options);
 	if (status < 0)
 		status = run_console(&options);

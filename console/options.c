@@ -17,6 +17,7 @@
 #include "common/crypto.h"
 #include "common/strbuf.h"
 #include "common/version.h"
+#include "console/commands.h"
 
 /* A token file larger than this is not a token file. */
 #define TOKEN_FILE_MAX 4096
@@ -275,6 +276,24 @@ static void set_string(char **field, const char *value)
 	*field = xstrdup(value);
 }
 
+static void print_command(const struct console_command *command, void *ctx)
+{
+	bool *first = ctx;
+
+	if (*first)
+		fputs("\ncommands (gatehouse COMMAND --help for more):\n", stdout);
+	*first = false;
+	printf("  %-20s %s\n", command->name, command->summary);
+}
+
+static void print_usage(void)
+{
+	bool first = true;
+
+	fputs(console_usage, stdout);
+	console_commands_each(print_command, &first);
+}
+
 /*
  * Reject long options that are not spelled out in full. getopt_long takes any
  * unambiguous prefix, so "--token SECRET" would be read as "--token-file SECRET"
@@ -324,7 +343,7 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 		case OPT_INSECURE_HTTP: o->insecure_http = true; break;
 		case OPT_READ_ONLY: o->read_only = true; break;
 		case 'h':
-		case OPT_HELP: fputs(console_usage, stdout); return 0;
+		case OPT_HELP: print_usage(); return 0;
 		case OPT_VERSION: printf("gatehouse %s\n", GATEHOUSE_VERSION); return 0;
 		default: fputs(console_usage, stderr); return 2;
 		}
