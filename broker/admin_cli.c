@@ -1,28 +1,22 @@
+/*
+ * The administrative subcommands: option parsing, help, and what they share for
+ * printing. Everything a subcommand prints passes through admin_shown, because
+ * ids, names and labels come from anyone who can write to the database.
+ */
+
 #include "broker/admin_cli.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/store.h"
+#include "broker/admin_cli_internal.h"
 #include "common/alloc.h"
-#include "common/crypto.h"
-#include "common/timeutil.h"
+#include "common/strbuf.h"
 
-struct admin_options {
-	const char *db;
-	const char *principal;
-	const char *id;
-	const char *label;
-	const char *name;
-	const char *roles;
-	const char *groups;
-	const char *group;
-	const char *approvals;
-	const char *max_duration;
-};
-
+/* Each option's short code, used in the commands' lists of the options they accept. */
 static const struct option long_options[] = {
 	{ "db", required_argument, NULL, 'd' },
 	{ "principal", required_argument, NULL, 'p' },
@@ -37,13 +31,226 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static bool parse_options(int argc, char **argv, struct admin_options *o)
+static const struct command {
+	const char *noun, *verb;
+	const char *accepted;    /* the short codes of the options it takes */
+	const char *usage;
+	int (*run)(const struct admin_options *o);
+} commands[] = {
+	{ "token", "create", "dpl", "token create --db FILE --principal ID [--label TEXT]\n"
+	  "  Print a new bearer token for the principal. Only its SHA-256 is stored.\n",
+	  admin_token_create },
+	{ "token", "list", "dp", "token list --db FILE [--principal ID]\n"
+	  "  List the tokens (all, or one principal's): an id (the first 12 hex digits of\n"
+	  "  the token's SHA-256), when it was made, its principal and its label.\n",
+	  admin_token_list },
+	{ "token", "revoke", "dip", "token revoke --db FILE (--id HASHPREFIX | --principal ID)\n"
+	  "  Delete the token whose id starts with HASHPREFIX, or every token of a principal.\n"
+	  "  A running broker rejects it with 401 from the next request on.\n",
+	  admin_token_revoke },
+	{ "principal", "add", "dirGn",
+	  "principal add --db FILE --id ID --roles LIST [--groups LIST] [--name TEXT]\n"
+	  "  Add a principal. LIST is comma-separated; roles are requester, approver, admin\n"
+	  "  and auditor. Fails when the id exists: change it with principal set.\n",
+	  admin_principal_add },
+	{ "principal", "set", "dirGn",
+	  "principal set --db FILE --id ID [--roles LIST] [--groups LIST] [--name TEXT]\n"
+	  "  Change an existing principal: only the options given change (--groups \"\"\n"
+	  "  removes every group).\n",
+	  admin_principal_set },
+	{ "principal", "list", "d", "principal list --db FILE\n"
+	  "  List the principals with their roles, groups and names.\n",
+	  admin_principal_list },
+	{ "resource", "set", "digam",
+	  "resource set --db FILE --id ID [--group GROUP] [--approvals N] [--max-duration DURATION]\n"
+	  "  Add or change a resource's route: the group whose approvers decide its requests\n"
+	  "  (required for a new resource), the approvals needed (0 to 10, default 1) and the\n"
+	  "  longest grant (at least 60s, default 8h). Options not given keep their values.\n",
+	  admin_resource_set },
+	{ "resource", "list", "d", "resource list --db FILE\n"
+	  "  List the resources with their group, approvals and longest grant.\n",
+	  admin_resource_list },
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+/* Escaped copies handed out by admin_shown, freed when the command ends. */
+static struct {
+	char **texts;
+	size_t count;
+} shown;
+
+/* The length of the UTF-8 sequence at p, whose first byte is 0x80 or more; 0 when it is invalid. */
+static size_t utf8_length(const unsigned char *p, unsigned *code_point)
+{
+	size_t n;
+	unsigned cp;
+
+	if (p[0] >= 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else if (p[0] >= 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xc2) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else {
+		return 0;
+	}
+	if (p[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*code_point = cp;
+	return n;
+}
+
+static bool is_hidden_code_point(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+const char *admin_shown(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
+
+	while (*p) {
+		unsigned cp = 0;
+		size_t n = *p >= 0x80 ? utf8_length(p, &cp) : 1;
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			strbuf_printf(&sb, "\\x%02x", *p);
+			p++;
+		} else if (n > 1 && is_hidden_code_point(cp)) {
+			strbuf_printf(&sb, "<U+%04X>", cp);
+			p += n;
+		} else {
+			strbuf_append(&sb, p, n);
+			p += n;
+		}
+	}
+	shown.texts = xreallocarray(shown.texts, shown.count + 1, sizeof *shown.texts);
+	shown.texts[shown.count] = strbuf_detach(&sb);
+	return shown.texts[shown.count++];
+}
+
+static void forget_shown(void)
+{
+	for (size_t i = 0; i < shown.count; i++)
+		free(shown.texts[i]);
+	free(shown.texts);
+	shown.texts = NULL;
+	shown.count = 0;
+}
+
+static void print_prefixed(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "gatehoused: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void admin_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_prefixed("", fmt, ap);
+	va_end(ap);
+}
+
+void admin_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	print_prefixed("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+struct store *admin_open_store(const char *path)
+{
+	char err[512];
+	struct store *s = store_open(path, err, sizeof err);
+
+	if (!s)
+		admin_error("%s", admin_shown(err));
+	return s;
+}
+
+void admin_table_init(struct admin_table *t, const char *const *header, size_t columns)
+{
+	memset(t, 0, sizeof *t);
+	t->columns = columns;
+	admin_table_add(t, header);
+}
+
+void admin_table_add(struct admin_table *t, const char *const *row)
+{
+	if (t->count + t->columns > t->capacity) {
+		t->capacity = t->capacity ? t->capacity * 2 : 8 * t->columns;
+		t->cells = xreallocarray(t->cells, t->capacity, sizeof *t->cells);
+	}
+	for (size_t i = 0; i < t->columns; i++)
+		t->cells[t->count++] = admin_shown(row[i]);
+}
+
+void admin_table_print(const struct admin_table *t)
+{
+	size_t *widths = xcalloc(t->columns, sizeof *widths);
+
+	for (size_t i = 0; i < t->count; i++) {
+		size_t length = strlen(t->cells[i]);
+		if (length > widths[i % t->columns])
+			widths[i % t->columns] = length;
+	}
+	for (size_t i = 0; i < t->count; i++) {
+		size_t column = i % t->columns;
+		if (column + 1 < t->columns)
+			printf("%-*s  ", (int)widths[column], t->cells[i]);
+		else
+			printf("%s\n", t->cells[i]);
+	}
+	free(widths);
+}
+
+void admin_table_free(struct admin_table *t)
+{
+	free(t->cells);
+	memset(t, 0, sizeof *t);
+}
+
+static const char *option_name(int code)
+{
+	for (const struct option *o = long_options; o->name; o++)
+		if (o->val == code)
+			return o->name;
+	return "?";
+}
+
+static bool parse_options(const struct command *command, int argc, char **argv,
+			  struct admin_options *o)
 {
 	int c;
 
 	memset(o, 0, sizeof *o);
 	optind = 1;
+	opterr = 1;
 	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		if (c == '?')
+			return false;
+		if (!strchr(command->accepted, c)) {
+			admin_error("%s %s does not take --%s; see gatehoused %s %s --help", command->noun,
+				    command->verb, option_name(c), command->noun, command->verb);
+			return false;
+		}
 		switch (c) {
 		case 'd': o->db = optarg; break;
 		case 'p': o->principal = optarg; break;
@@ -55,162 +262,50 @@ static bool parse_options(int argc, char **argv, struct admin_options *o)
 		case 'g': o->group = optarg; break;
 		case 'a': o->approvals = optarg; break;
 		case 'm': o->max_duration = optarg; break;
-		default: return false;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "gatehoused: unexpected argument \"%s\"\n", argv[optind]);
+		admin_error("unexpected argument \"%s\"; see gatehoused %s %s --help",
+			    admin_shown(argv[optind]), command->noun, command->verb);
 		return false;
 	}
 	if (!o->db) {
-		fprintf(stderr, "gatehoused: --db FILE is required\n");
+		admin_error("--db FILE is required; see gatehoused %s %s --help", command->noun,
+			    command->verb);
 		return false;
 	}
 	return true;
 }
 
-static struct store *open_store(const char *path)
+static bool asks_for_help(int argc, char **argv)
 {
-	char err[512];
-	struct store *s = store_open(path, err, sizeof err);
-
-	if (!s)
-		fprintf(stderr, "gatehoused: %s\n", err);
-	return s;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
-static int token_create(const struct admin_options *o)
+/* Print the usage of every command of noun. */
+static void print_usages(FILE *f, const char *noun)
 {
-	char token[64], hash[SHA256_HEX_LEN];
-	struct principal p = { 0 };
-	struct store *s;
-	int status = 1;
-
-	if (!o->principal) {
-		fprintf(stderr, "gatehoused: token create needs --principal ID\n");
-		return 2;
-	}
-	if (!(s = open_store(o->db)))
-		return 1;
-	if (store_get_principal(s, o->principal, &p) != STORE_OK) {
-		fprintf(stderr, "gatehoused: principal \"%s\" not found; add it with "
-			"\"gatehoused principal add\"\n", o->principal);
-	} else if (!token_generate(token, sizeof token)) {
-		fprintf(stderr, "gatehoused: the system's random source failed\n");
-	} else {
-		sha256_hex(token, strlen(token), hash);
-		if (store_add_token(s, o->principal, hash, o->label ? o->label : "cli", time_now()) == STORE_OK) {
-			printf("%s\n", token);
-			status = 0;
-		} else {
-			fprintf(stderr, "gatehoused: saving the token failed: %s\n", store_last_error(s));
-		}
-		secret_wipe(token, sizeof token);
-	}
-	if (p.id)
-		principal_free(&p);
-	store_close(s);
-	return status;
+	fputs("usage:\n", f);
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		if (strcmp(commands[i].noun, noun) == 0)
+			fprintf(f, "gatehoused %s", commands[i].usage);
 }
 
-/* Split a comma-separated list into a new array of strings. */
-static char **split_list(const char *text, size_t *count)
+static int run_command(const struct command *command, int argc, char **argv)
 {
-	char **items = NULL;
-	const char *p = text;
+	struct admin_options o;
 
-	*count = 0;
-	while (p && *p) {
-		size_t n = strcspn(p, ",");
-		if (n > 0) {
-			items = xreallocarray(items, *count + 1, sizeof *items);
-			items[(*count)++] = xstrndup(p, n);
-		}
-		p += n;
-		if (*p == ',')
-			p++;
+	if (asks_for_help(argc, argv)) {
+		printf("usage: gatehoused %s", command->usage);
+		return 0;
 	}
-	return items;
+	if (!parse_options(command, argc, argv, &o))
+		return 2;
+	return command->run(&o);
 }
-
-static int principal_add(const struct admin_options *o)
-{
-	struct principal p = { 0 };
-	struct store *s;
-	int status = 1;
-
-	if (!o->id || !*o->id || !o->roles) {
-		fprintf(stderr, "gatehoused: principal add needs a non-empty --id ID and --roles LIST\n");
-		return 2;
-	}
-	if (!roles_parse(o->roles, &p.roles) || p.roles == 0) {
-		fprintf(stderr, "gatehoused: invalid --roles \"%s\": use requester, approver, admin "
-			"and auditor, separated by commas\n", o->roles);
-		return 2;
-	}
-	if (!(s = open_store(o->db)))
-		return 1;
-	p.id = xstrdup(o->id);
-	p.display_name = xstrdup(o->name ? o->name : o->id);
-	p.groups = split_list(o->groups, &p.group_count);
-	if (store_begin_write(s) == STORE_OK && store_put_principal(s, &p) == STORE_OK &&
-	    store_commit(s) == STORE_OK) {
-		printf("principal %s saved\n", p.id);
-		status = 0;
-	} else {
-		fprintf(stderr, "gatehoused: saving the principal failed: %s\n", store_last_error(s));
-	}
-	principal_free(&p);
-	store_close(s);
-	return status;
-}
-
-static int resource_set(const struct admin_options *o)
-{
-	struct resource_route route = { 0 };
-	struct store *s;
-	char *end = NULL;
-	int status = 1;
-
-	if (!o->id || !*o->id || !o->group || !*o->group) {
-		fprintf(stderr, "gatehoused: resource set needs a non-empty --id ID and --group GROUP\n");
-		return 2;
-	}
-	route.approvals_needed = o->approvals ? (int)strtol(o->approvals, &end, 10) : 1;
-	if ((end && *end) || route.approvals_needed < 0 || route.approvals_needed > 10) {
-		fprintf(stderr, "gatehoused: --approvals must be a whole number from 0 to 10\n");
-		return 2;
-	}
-	route.max_duration_seconds = 8 * 3600;
-	if (o->max_duration && (!duration_parse(o->max_duration, &route.max_duration_seconds) ||
-				route.max_duration_seconds < 60)) {
-		fprintf(stderr, "gatehoused: --max-duration must be a duration of at least 60s, "
-			"such as 30m, 4h or 1d\n");
-		return 2;
-	}
-	if (!(s = open_store(o->db)))
-		return 1;
-	route.id = (char *)o->id;
-	route.owner_group = (char *)o->group;
-	if (store_put_route(s, &route) == STORE_OK) {
-		printf("resource %s: group %s, %d approvals, at most %llds\n", route.id,
-		       route.owner_group, route.approvals_needed, (long long)route.max_duration_seconds);
-		status = 0;
-	} else {
-		fprintf(stderr, "gatehoused: saving the route failed: %s\n", store_last_error(s));
-	}
-	store_close(s);
-	return status;
-}
-
-static const struct {
-	const char *noun, *verb;
-	int (*run)(const struct admin_options *o);
-} commands[] = {
-	{ "token", "create", token_create },
-	{ "principal", "add", principal_add },
-	{ "resource", "set", resource_set },
-};
 
 int admin_cli_matches(int argc, char **argv)
 {
@@ -220,17 +315,26 @@ int admin_cli_matches(int argc, char **argv)
 
 int admin_cli_run(int argc, char **argv)
 {
-	struct admin_options o;
+	const char *verb = argc > 2 ? argv[2] : NULL;
+	int status;
 
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (argc < 3 || strcmp(argv[1], commands[i].noun) != 0 ||
-		    strcmp(argv[2], commands[i].verb) != 0)
-			continue;
-		if (!parse_options(argc - 2, argv + 2, &o))
-			return 2;
-		return commands[i].run(&o);
+	for (size_t i = 0; i < COMMAND_COUNT; i++) {
+		if (verb && strcmp(argv[1], commands[i].noun) == 0 &&
+		    strcmp(verb, commands[i].verb) == 0) {
+			status = run_command(&commands[i], argc - 2, argv + 2);
+			forget_shown();
+			return status;
+		}
 	}
-	fprintf(stderr, "gatehoused: unknown command \"%s %s\"; see gatehoused --help\n", argv[1],
-		argc > 2 ? argv[2] : "");
+	if (verb && (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)) {
+		print_usages(stdout, argv[1]);
+		return 0;
+	}
+	if (verb)
+		admin_error("unknown command \"%s %s\"; see gatehoused %s --help", argv[1],
+			    admin_shown(verb), argv[1]);
+	else
+		admin_error("unknown command \"%s\"; see gatehoused %s --help", argv[1], argv[1]);
+	forget_shown();
 	return 2;
 }

@@ -2,10 +2,9 @@
 #define GATEHOUSE_ADMIN_CLI_H
 
 /*
- * The administrative subcommands that work on the database directly:
- *   gatehoused token create --db FILE --principal ID [--label TEXT]
- *   gatehoused principal add --db FILE --id ID --roles LIST [--groups LIST] [--name TEXT]
- *   gatehoused resource set --db FILE --id ID --group GROUP [--approvals N] [--max-duration DUR]
+ * The administrative subcommands that work on the database directly, a running
+ * broker's included: token create, list and revoke; principal add, set and list;
+ * resource set and list. "gatehoused NOUN VERB --help" prints each one's usage.
  * Each returns the process exit status.
  */
 

@@ -22,12 +22,16 @@ struct feed_page {
 static enum store_status read_page(struct http_exchange *x, int64_t after, int limit,
 				   struct feed_page *page)
 {
-	struct store *s = store_pool_acquire(x->broker->pool);
+	struct store *s = exchange_acquire_store(x);
+	enum store_status status;
+
+	if (!s)
+		return STORE_BUSY;
 	/*
 	 * One read transaction, so that the bounds and the events come from the same
 	 * snapshot: a write that prunes in between must not open a silent gap.
 	 */
-	enum store_status status = store_begin_read(s);
+	status = store_begin_read(s);
 
 	if (status == STORE_OK)
 		status = store_list_events(s, after, limit, &page->events, &page->count,
@@ -77,10 +81,15 @@ static void respond_cursor_expired(struct http_exchange *x, int64_t after, const
 {
 	struct outcome o;
 
-	outcome_set(&o, 410, "cursor_expired",
-		    "events after %lld are no longer kept (the feed holds %lld to %lld); "
-		    "list the objects again and continue from last_seq",
-		    (long long)after, (long long)page->oldest_seq, (long long)page->last_seq);
+	if (after > page->last_seq)
+		outcome_set(&o, 410, "cursor_expired",
+			    "after=%lld is beyond the newest event (%lld): list the objects again "
+			    "and continue from last_seq", (long long)after, (long long)page->last_seq);
+	else
+		outcome_set(&o, 410, "cursor_expired",
+			    "events after %lld are no longer kept (the feed holds %lld to %lld); "
+			    "list the objects again and continue from last_seq",
+			    (long long)after, (long long)page->oldest_seq, (long long)page->last_seq);
 	exchange_respond_problem(x, &o);
 
 	/* Add last_seq to the problem body so that the client knows where to resume. */
@@ -90,47 +99,64 @@ static void respond_cursor_expired(struct http_exchange *x, int64_t after, const
 	x->problem = true;
 }
 
-void api_events(struct http_exchange *x)
+/*
+ * Append the visible events after *after to list, waiting until deadline_ms while
+ * there are none, and move *after past them. False after setting a problem response.
+ */
+static bool collect_events(struct http_exchange *x, int64_t *after, int limit,
+			   int64_t deadline_ms, json_t *list)
 {
-	static const char *const allowed[] = { "after", "wait", "limit", NULL };
-	int64_t after, wait, limit;
-	json_t *list = json_array();
 	struct feed_page page = { 0 };
 
-	if (!exchange_check_query(x, allowed) ||
-	    !exchange_query_int(x, "after", 0, INT64_MAX, 0, &after) ||
-	    !exchange_query_int(x, "wait", 0, WAIT_MAX_SECONDS, 0, &wait) ||
-	    !exchange_query_int(x, "limit", 1, EVENTS_LIMIT_MAX, EVENTS_LIMIT_DEFAULT, &limit)) {
-		json_decref(list);
-		return;
-	}
-
-	int64_t deadline_ms = time_now_ms() + wait * 1000;
 	for (;;) {
 		uint64_t generation = broker_generation(x->broker);
-		enum store_status status = read_page(x, after, (int)limit, &page);
+		enum store_status status = read_page(x, *after, limit, &page);
 		if (status != STORE_OK) {
 			struct outcome o;
 			outcome_store_failure(&o, status, "reading the feed");
 			exchange_respond_problem(x, &o);
-			json_decref(list);
-			return;
+			return false;
 		}
-		if (after > page.last_seq || after < page.oldest_seq - 1) {
-			respond_cursor_expired(x, after, &page);
+		if (*after > page.last_seq || *after < page.oldest_seq - 1) {
+			respond_cursor_expired(x, *after, &page);
 			free_page(&page);
-			json_decref(list);
-			return;
+			return false;
 		}
 		size_t appended = append_visible(x, &page, list);
 		if (page.count > 0)
-			after = page.events[page.count - 1].seq;
+			*after = page.events[page.count - 1].seq;
 		bool page_full = page.count == (size_t)limit;
 		free_page(&page);
 		if (appended > 0 || page_full || time_now_ms() >= deadline_ms)
-			break;
+			return true;
 		if (!broker_wait_change(x->broker, generation, deadline_ms))
-			break; /* shutting down: answer with what there is */
+			return true; /* shutting down: answer with what there is */
 	}
-	exchange_respond_json(x, 200, json_pack("{s:o, s:I}", "events", list, "last_seq", (json_int_t)after));
+}
+
+void api_events(struct http_exchange *x)
+{
+	static const char *const allowed[] = { "after", "wait", "limit", NULL };
+	int64_t after, wait, limit;
+	bool long_poll, collected;
+	json_t *list;
+
+	if (!exchange_check_query(x, allowed) ||
+	    !exchange_query_int(x, "after", 0, INT64_MAX, 0, &after) ||
+	    !exchange_query_int(x, "wait", 0, WAIT_MAX_SECONDS, 0, &wait) ||
+	    !exchange_query_int(x, "limit", 1, EVENTS_LIMIT_MAX, EVENTS_LIMIT_DEFAULT, &limit))
+		return;
+	/* Past --max-long-polls open ones, a principal's call returns at once, as with wait=0. */
+	long_poll = wait > 0 && long_polls_enter(x->broker->long_polls, x->principal.id);
+	if (!long_poll)
+		wait = 0;
+	list = json_array();
+	collected = collect_events(x, &after, (int)limit, time_now_ms() + wait * 1000, list);
+	if (long_poll)
+		long_polls_leave(x->broker->long_polls, x->principal.id);
+	if (collected)
+		exchange_respond_json(x, 200, json_pack("{s:o, s:I}", "events", list, "last_seq",
+							(json_int_t)after));
+	else
+		json_decref(list);
 }

@@ -23,14 +23,14 @@ static bool parse_grant_filters(struct http_exchange *x, struct grant_query *q)
 	q->kind = -1;
 	if (status) {
 		if (!grant_status_parse(status, &s)) {
-			exchange_fail(x, 400, "invalid", "status must be active, expired or revoked");
+			exchange_fail_field(x, "status", "status must be active, expired or revoked");
 			return false;
 		}
 		q->status = (int)s;
 	}
 	if (kind) {
 		if (!grant_kind_parse(kind, &k)) {
-			exchange_fail(x, 400, "invalid", "kind must be jit or standing");
+			exchange_fail_field(x, "kind", "kind must be jit or standing");
 			return false;
 		}
 		q->kind = (int)k;

@@ -1,5 +1,6 @@
 /* Handlers for /healthz, /v1/me, /v1/resources and /v1/audit. */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,12 @@ void api_healthz(struct http_exchange *x)
 
 void api_me(struct http_exchange *x)
 {
-	json_t *me = principal_to_json(&x->principal);
+	static const char *const allowed[] = { NULL };
+	json_t *me;
 
+	if (!exchange_check_query(x, allowed))
+		return;
+	me = principal_to_json(&x->principal);
 	json_object_set_new(me, "broker_id", json_string(x->broker->broker_id));
 	exchange_respond_json(x, 200, me);
 }
@@ -100,11 +105,11 @@ static bool parse_audit_query(struct http_exchange *x, struct audit_query *q)
 	q->actor = exchange_query(x, "actor");
 	if (q->object_kind && strcmp(q->object_kind, "request") != 0 &&
 	    strcmp(q->object_kind, "grant") != 0) {
-		exchange_fail(x, 400, "invalid", "object must be request or grant");
+		exchange_fail_field(x, "object", "object must be request or grant");
 		return false;
 	}
 	if (q->object_id && !q->object_kind) {
-		exchange_fail(x, 400, "invalid", "object_id needs object=request or object=grant");
+		exchange_fail_field(x, "object", "object_id needs object=request or object=grant");
 		return false;
 	}
 	return true;
@@ -146,17 +151,32 @@ void api_list_audit(struct http_exchange *x)
 
 void api_verify_audit(struct http_exchange *x)
 {
+	static const char *const allowed[] = { NULL };
 	struct audit_verdict verdict;
+	bool read_ok;
 
+	if (!exchange_check_query(x, allowed))
+		return;
 	if (!authz_can_read_audit(&x->principal)) {
 		exchange_fail(x, 403, "forbidden", "only admins and auditors may verify the audit trail");
 		return;
 	}
-	if (store_begin_read(x->store) != STORE_OK || audit_verify(x->store, &verdict) != STORE_OK) {
+	/*
+	 * A verification reads the whole trail on a pooled connection, so only one runs
+	 * at a time: parallel ones would take every connection from other requests.
+	 */
+	if (pthread_mutex_trylock(&x->broker->verify_lock) != 0) {
+		exchange_fail(x, 503, "unavailable",
+			      "an audit verification is already running; retry when it finishes");
+		return;
+	}
+	read_ok = store_begin_read(x->store) == STORE_OK && audit_verify(x->store, &verdict) == STORE_OK;
+	store_rollback(x->store);
+	pthread_mutex_unlock(&x->broker->verify_lock);
+	if (!read_ok) {
 		exchange_fail(x, 500, "internal", "reading the audit trail failed");
 		return;
 	}
-	store_commit(x->store);
 	json_t *body = json_pack("{s:b, s:I}", "ok", verdict.ok, "entries", (json_int_t)verdict.entries);
 	if (!verdict.ok)
 		json_object_set_new(body, "first_bad_seq", json_integer(verdict.first_bad_seq));

@@ -25,8 +25,7 @@ static bool parse_status_filter(struct http_exchange *x, int *status)
 		*status = (int)parsed;
 		return true;
 	}
-	exchange_fail(x, 400, "invalid",
-		      "status must be pending, approved, denied, canceled or expired");
+	exchange_fail_field(x, "status", "status must be pending, approved, denied, canceled or expired");
 	return false;
 }
 

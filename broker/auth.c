@@ -38,8 +38,8 @@ bool auth_authenticate(struct http_exchange *x)
 	}
 
 	sha256_hex(token, length, hash);
-	if (own_store)
-		x->store = store_pool_acquire(x->broker->pool);
+	if (own_store && !(x->store = exchange_acquire_store(x)))
+		return false;
 	status = store_principal_by_token_hash(x->store, hash, &x->principal);
 	if (own_store) {
 		store_pool_release(x->broker->pool, x->store);

@@ -11,6 +11,16 @@
 #define DEFAULT_PAGE_CACHE_BYTES (8 * 1024 * 1024)
 /* Bounds the page cache's linear search as well as its memory. */
 #define PAGE_CACHE_ENTRIES 256
+/*
+ * Room for the tests and the benchmark, which open up to about 64 connections at
+ * once from loopback, while one address can take only a quarter of the server's
+ * 256 connections.
+ */
+#define DEFAULT_MAX_CONNECTIONS_PER_IP 64
+/* Long enough for a client between two calls; a long poll is not idle (see http_server.c). */
+#define DEFAULT_IDLE_TIMEOUT_SECONDS 30
+/* A console holds one long poll; eight leave room for a few consoles of one person. */
+#define DEFAULT_MAX_LONG_POLLS 8
 
 void broker_config_defaults(struct broker_config *config)
 {
@@ -23,6 +33,9 @@ void broker_config_defaults(struct broker_config *config)
 	config->demo_trickle = 20;
 	config->pool_size = DEFAULT_POOL_SIZE;
 	config->page_cache_bytes = DEFAULT_PAGE_CACHE_BYTES;
+	config->max_connections_per_ip = DEFAULT_MAX_CONNECTIONS_PER_IP;
+	config->idle_timeout = DEFAULT_IDLE_TIMEOUT_SECONDS;
+	config->max_long_polls = DEFAULT_MAX_LONG_POLLS;
 }
 
 bool broker_init(struct broker *b, const struct broker_config *config, char *err, size_t errlen)
@@ -32,9 +45,11 @@ bool broker_init(struct broker *b, const struct broker_config *config, char *err
 	pthread_mutex_init(&b->change_lock, NULL);
 	pthread_cond_init(&b->changed, NULL);
 	pthread_cond_init(&b->stopped, NULL);
+	pthread_mutex_init(&b->verify_lock, NULL);
 	b->pool = store_pool_open(config->db_path, config->pool_size, err, errlen);
 	if (!b->pool)
 		return false;
+	b->long_polls = long_polls_create(config->max_long_polls);
 	b->pages = page_cache_create(PAGE_CACHE_ENTRIES, config->page_cache_bytes);
 
 	struct store *s = store_pool_acquire(b->pool);
@@ -49,6 +64,9 @@ void broker_destroy(struct broker *b)
 	b->pool = NULL;
 	page_cache_destroy(b->pages);
 	b->pages = NULL;
+	long_polls_destroy(b->long_polls);
+	b->long_polls = NULL;
+	pthread_mutex_destroy(&b->verify_lock);
 	pthread_mutex_destroy(&b->change_lock);
 	pthread_cond_destroy(&b->changed);
 	pthread_cond_destroy(&b->stopped);

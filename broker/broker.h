@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker/long_polls.h"
 #include "broker/page_cache.h"
 #include "broker/store.h"
 
@@ -28,12 +29,18 @@ struct broker_config {
 	int64_t demo_trickle;        /* seconds between new demo requests, 0 for none */
 	int pool_size;               /* database connections shared by the threads */
 	size_t page_cache_bytes;     /* memory for cached listing pages, 0 for no cache */
+	unsigned max_connections_per_ip; /* open connections from one client address, 0 for no limit */
+	int64_t idle_timeout;        /* seconds before a connection with no request in progress is closed */
+	int max_long_polls;          /* long polls one principal may hold open at once */
 };
 
 struct broker {
 	struct broker_config config;
 	struct store_pool *pool;
 	struct page_cache *pages;    /* serialized listing pages; NULL when turned off */
+	struct long_polls *long_polls;
+	/* Held by the one GET /v1/audit/verify that runs: each reads the whole trail. */
+	pthread_mutex_t verify_lock;
 	char broker_id[33];
 
 	/*

@@ -55,12 +55,31 @@ void exchange_fail(struct http_exchange *x, int status, const char *code, const 
 	exchange_respond_problem(x, &o);
 }
 
+void exchange_fail_field(struct http_exchange *x, const char *field, const char *fmt, ...)
+{
+	struct outcome o = { .status = 400, .code = "invalid", .field = field };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o.detail, sizeof o.detail, fmt, ap);
+	va_end(ap);
+	exchange_respond_problem(x, &o);
+}
+
 static void exchange_fail_invalid(struct http_exchange *x, const char *field, const char *detail)
 {
-	struct outcome o;
+	exchange_fail_field(x, field, "%s", detail);
+}
 
-	outcome_invalid(&o, field, "%s", detail);
-	exchange_respond_problem(x, &o);
+struct store *exchange_acquire_store(struct http_exchange *x)
+{
+	struct store *s = store_pool_acquire_within(x->broker->pool, EXCHANGE_STORE_WAIT_MS);
+
+	if (!s)
+		exchange_fail(x, 503, "unavailable",
+			      "every database connection stayed busy for %d s; retry shortly",
+			      EXCHANGE_STORE_WAIT_MS / 1000);
+	return s;
 }
 
 void exchange_set_etag(struct http_exchange *x, int64_t version)
@@ -164,6 +183,11 @@ json_t *exchange_body_object(struct http_exchange *x, const char *const *allowed
 	if (x->body_length == 0)
 		return json_object();
 	body = json_loadb(x->body, x->body_length, JSON_REJECT_DUPLICATES, &error);
+	if (!body && json_error_code(&error) == json_error_null_character) {
+		exchange_fail_invalid(x, "body", "the body contains \\u0000 (NUL), which is not "
+				      "allowed in any string");
+		return NULL;
+	}
 	if (!body) {
 		snprintf(detail, sizeof detail, "the body is not valid JSON: %s at line %d column %d",
 			 error.text, error.line, error.column);
@@ -246,32 +270,42 @@ bool exchange_body_bool(struct http_exchange *x, json_t *body, const char *field
 	return false;
 }
 
-bool exchange_if_match(struct http_exchange *x, int64_t *version)
+/* Parse an entity tag's digits ("7" or 7) as a version; false when it is not one. */
+static bool parse_version_tag(const char *v, int64_t *version)
 {
-	const char *v = exchange_header(x, MHD_HTTP_HEADER_IF_MATCH);
 	char digits[24];
 	size_t n;
 
-	*version = -1;
-	if (!v || strcmp(v, "*") == 0)
-		return true;
-	if (strncmp(v, "W/", 2) == 0)
-		v += 2;
 	if (*v == '"') {
 		v++;
 		n = strcspn(v, "\"");
 		if (v[n] != '"' || v[n + 1] != '\0')
-			n = sizeof digits; /* unbalanced quotes: invalid */
+			return false; /* unbalanced quotes */
 	} else {
 		n = strlen(v);
 	}
-	if (n > 0 && n < sizeof digits) {
-		memcpy(digits, v, n);
-		digits[n] = '\0';
-		if (parse_int64(digits, version) && *version >= 0)
-			return true;
+	if (n == 0 || n >= sizeof digits || strspn(v, "0123456789") < n)
+		return false;
+	memcpy(digits, v, n);
+	digits[n] = '\0';
+	return parse_int64(digits, version);
+}
+
+bool exchange_if_match(struct http_exchange *x, int64_t *version)
+{
+	const char *v = exchange_header(x, MHD_HTTP_HEADER_IF_MATCH);
+
+	*version = IF_MATCH_ANY;
+	if (!v || strcmp(v, "*") == 0)
+		return true;
+	/* If-Match uses the strong comparison (RFC 9110 section 13.1.1): a weak tag never matches. */
+	bool weak = strncmp(v, "W/", 2) == 0;
+	if (parse_version_tag(weak ? v + 2 : v, version)) {
+		if (weak)
+			*version = IF_MATCH_WEAK;
+		return true;
 	}
-	*version = -1;
+	*version = IF_MATCH_ANY;
 	exchange_fail_invalid(x, "If-Match", "If-Match must be a version such as \"3\", or *");
 	return false;
 }

@@ -18,6 +18,8 @@
 #include "broker/store.h"
 
 #define EXCHANGE_BODY_MAX (64 * 1024)
+/* How long a request waits for a pooled database connection before it gets 503. */
+#define EXCHANGE_STORE_WAIT_MS 5000
 
 struct http_exchange {
 	struct broker *broker;
@@ -39,6 +41,7 @@ struct http_exchange {
 	char location[64];
 	char allow[64];              /* the Allow header of a 405 */
 	bool replayed;               /* an idempotent replay */
+	bool close_connection;       /* send Connection: close and close after the response */
 };
 
 /* Set a JSON response; takes the reference to body. */
@@ -50,7 +53,16 @@ void exchange_respond_problem(struct http_exchange *x, const struct outcome *o);
 /* Set a problem response from its parts. */
 void exchange_fail(struct http_exchange *x, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Set a 400 invalid response that names the offending field, header or query parameter. */
+void exchange_fail_field(struct http_exchange *x, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void exchange_set_etag(struct http_exchange *x, int64_t version);
+
+/*
+ * Borrow a pooled database connection, waiting at most EXCHANGE_STORE_WAIT_MS.
+ * NULL after setting a 503 response when none was freed in time.
+ */
+struct store *exchange_acquire_store(struct http_exchange *x);
 
 /* A request header, or NULL. */
 const char *exchange_header(struct http_exchange *x, const char *name);
@@ -80,7 +92,10 @@ bool exchange_body_int(struct http_exchange *x, json_t *body, const char *field,
 		       int64_t *out);
 bool exchange_body_bool(struct http_exchange *x, json_t *body, const char *field, bool *out);
 
-/* Parse If-Match: -1 when absent or "*"; false after setting a 400 response. */
+/*
+ * Parse If-Match into a version, IF_MATCH_ANY when absent or "*", or IF_MATCH_WEAK
+ * for a weak tag (W/"3"). False after setting a 400 response.
+ */
 bool exchange_if_match(struct http_exchange *x, int64_t *version);
 
 /* Parse a list cursor (an id to continue below); 0 when absent. */

@@ -108,12 +108,8 @@ static bool may_revoke(struct store *s, const struct principal *actor, const str
 			    grant_status_name(g->status));
 		return false;
 	}
-	if (if_match >= 0 && if_match != g->version) {
-		outcome_set(o, 412, "stale_version",
-			    "grant %lld is at version %lld, not %lld; reload it and try again",
-			    (long long)g->id, (long long)g->version, (long long)if_match);
+	if (!outcome_check_if_match(o, "grant", g->id, g->version, if_match))
 		return false;
-	}
 	return true;
 }
 

@@ -20,7 +20,10 @@
 bool grants_issue(struct store *s, const struct access_request *r, const char *actor, int64_t now,
 		  struct grant *out, struct outcome *o);
 
-/* Revoke grant id. if_match is the version the caller saw, or -1 to skip the check. */
+/*
+ * Revoke grant id. if_match is the version the caller saw, IF_MATCH_ANY to skip
+ * the check, or IF_MATCH_WEAK, which never matches (outcome.h).
+ */
 void grants_revoke(struct store *s, const struct principal *actor, int64_t id, const char *reason,
 		   int64_t if_match, int64_t now, struct grant *out, struct outcome *o);
 

@@ -1,24 +1,38 @@
 /*
- * The HTTP server: libmicrohttpd glue. It collects each request's body (up to a
- * limit), hands a struct http_exchange to the router, sends the response, and
- * logs one line per request.
+ * The HTTP server: libmicrohttpd glue. It checks each request's head, collects
+ * its body (up to a limit), hands a struct http_exchange to the router, sends the
+ * response, and logs one line per request.
+ *
+ * Connections: thread-per-connection, at most CONNECTION_LIMIT in all and
+ * --max-connections-per-ip from one address, closed after --idle-timeout without
+ * a request in progress.
+ *
+ * NOTE: libmicrohttpd 0.9.75 has no deadline for receiving a request's head, and
+ * each byte received restarts the idle timeout, so a client that sends its
+ * headers one byte at a time keeps its connections for as long as it likes. The
+ * per-address limit caps what one address can hold; against many addresses, a
+ * proxy in front must enforce a header deadline.
  */
 
 #include "broker/http_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "broker/exchange.h"
+#include "broker/http_checks.h"
+#include "broker/http_listen.h"
+#include "broker/http_tls.h"
 #include "broker/routes.h"
 #include "common/alloc.h"
 #include "common/log.h"
@@ -27,21 +41,31 @@
 
 /* Thread-per-connection: long polls may block their thread; this caps how many there are. */
 #define CONNECTION_LIMIT 256
-/* Longer than the longest long poll (60 s), so that idle timeouts never cut one short. */
-#define CONNECTION_TIMEOUT_SECONDS 90
 /* How long a stop waits for the requests in flight, which long polls end at once on a stop. */
 #define DRAIN_TIMEOUT_MS 5000
+/* The shortest time between two log lines that count one kind of libmicrohttpd message. */
+#define COUNT_LOG_INTERVAL_MS 1000
+#define COUNTED_MESSAGE_KINDS 2
+
+/* How often one kind of message came since since_ms, and was not logged yet. */
+struct message_count {
+	long count;
+	int64_t since_ms;
+};
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct broker *broker;
-	char *tls_cert;
-	char *tls_key;
+	struct http_tls tls;
+	unsigned port;
 
 	/* Requests from their first byte until their response is sent, for a stop to wait on. */
 	pthread_mutex_t lock;
 	pthread_cond_t drained;
 	int in_flight;
+
+	pthread_mutex_t counts_lock;
+	struct message_count counts[COUNTED_MESSAGE_KINDS];
 };
 
 /* Per-connection state for one request, from its first byte to the completion callback. */
@@ -55,13 +79,77 @@ struct request_state {
 	char principal[80];
 };
 
+/*
+ * libmicrohttpd messages that a client can cause once per connection. A flood of
+ * connections would flood the log with them, so they are counted, and the count
+ * is logged at most once a second. libmicrohttpd 0.9.75 words both connection
+ * limits, the server's and an address's, the same way.
+ */
+static const struct {
+	const char *match;
+	const char *verb;    /* the log line is "VERB N connections in the last WINDOW: CAUSE" */
+	const char *cause;
+} counted_messages[COUNTED_MESSAGE_KINDS] = {
+	{ "reached connection limit", "refused", "limit reached" },
+	{ "closed by remote side with incomplete request", "lost",
+	  "the client closed them before its request was whole" },
+};
+
+/* Log the count of one kind of message and start a new window; the caller holds counts_lock. */
+static void log_count(struct http_server *server, int kind, int64_t now_ms)
+{
+	struct message_count *c = &server->counts[kind];
+	int64_t seconds = (now_ms - c->since_ms + 999) / 1000;
+	char window[32];
+
+	if (c->count > 0) {
+		if (seconds <= 1)
+			snprintf(window, sizeof window, "second");
+		else
+			snprintf(window, sizeof window, "%llds", (long long)seconds);
+		log_warn("%s %ld connections in the last %s: %s", counted_messages[kind].verb,
+			 c->count, window, counted_messages[kind].cause);
+	}
+	c->count = 0;
+	c->since_ms = now_ms;
+}
+
+static void count_message(struct http_server *server, int kind)
+{
+	struct message_count *c = &server->counts[kind];
+	int64_t now_ms = time_monotonic_ms();
+
+	pthread_mutex_lock(&server->counts_lock);
+	/* The first message after a quiet second is logged at once. */
+	if (c->count == 0 && now_ms - c->since_ms >= COUNT_LOG_INTERVAL_MS)
+		c->since_ms = now_ms - COUNT_LOG_INTERVAL_MS;
+	c->count++;
+	if (now_ms - c->since_ms >= COUNT_LOG_INTERVAL_MS)
+		log_count(server, kind, now_ms);
+	pthread_mutex_unlock(&server->counts_lock);
+}
+
+static void log_counts(struct http_server *server)
+{
+	pthread_mutex_lock(&server->counts_lock);
+	for (int kind = 0; kind < COUNTED_MESSAGE_KINDS; kind++)
+		log_count(server, kind, time_monotonic_ms());
+	pthread_mutex_unlock(&server->counts_lock);
+}
+
 static void log_mhd_error(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *server = cls;
 	char message[512];
 
-	(void)cls;
 	vsnprintf(message, sizeof message, fmt, ap);
 	message[strcspn(message, "\n")] = '\0';
+	for (int kind = 0; kind < COUNTED_MESSAGE_KINDS; kind++) {
+		if (strcasestr(message, counted_messages[kind].match)) {
+			count_message(server, kind);
+			return;
+		}
+	}
 	log_warn("http: %s", message);
 }
 
@@ -148,6 +236,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, struct h
 		add_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\"");
 	if (x->replayed)
 		add_header(response, "Idempotent-Replay", "true");
+	if (x->close_connection)
+		add_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
 	result = MHD_queue_response(connection, (unsigned)x->status, response);
 	MHD_destroy_response(response);
 	return result;
@@ -162,6 +252,28 @@ static enum MHD_Result respond_early(struct MHD_Connection *connection, struct h
 	exchange_fail(&x, status, code, "%s", detail);
 	state->status = x.status;
 	return send_response(connection, &x);
+}
+
+static enum MHD_Result respond_rejection(struct MHD_Connection *connection,
+					 struct http_server *server, struct request_state *state,
+					 const struct http_rejection *rejection)
+{
+	struct http_exchange x = { .broker = server->broker, .connection = connection };
+	struct outcome o;
+
+	outcome_invalid(&o, rejection->field, "%s", rejection->detail);
+	exchange_respond_problem(&x, &o);
+	x.close_connection = rejection->close;
+	state->status = x.status;
+	return send_response(connection, &x);
+}
+
+/* The checks of a request's head, before its body is read; false fills rejection. */
+static bool check_request_head(struct MHD_Connection *connection, const char *url,
+			       struct http_rejection *rejection)
+{
+	return http_check_headers(connection, rejection) && http_check_path(url, rejection) &&
+	       http_check_query(connection, rejection);
 }
 
 static struct request_state *start_request(struct MHD_Connection *connection, const char *method,
@@ -215,6 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 {
 	struct http_server *server = cls;
 	struct request_state *state = *con_cls;
+	struct http_rejection rejection;
 
 	(void)version;
 	if (!state) {
@@ -222,6 +335,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		pthread_mutex_lock(&server->lock);
 		server->in_flight++;
 		pthread_mutex_unlock(&server->lock);
+		if (!check_request_head(connection, url, &rejection))
+			return respond_rejection(connection, server, state, &rejection);
 		if (declared_too_large(connection))
 			return respond_early(connection, server, state, 413, "too_large",
 					     "the body is over 64 KiB");
@@ -240,106 +355,56 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 				     "the body is over 64 KiB");
 	if (memchr(strbuf_str(&state->body), '\0', state->body.len))
 		return respond_early(connection, server, state, 400, "invalid",
-				     "the body contains a NUL byte");
+				     "the body contains a NUL byte, which is not allowed anywhere in it");
 	return handle(server, connection, method, url, state);
-}
-
-/* Parse "HOST:PORT" or "[IPV6]:PORT" into a socket address. */
-static bool parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *len,
-			 char *err, size_t errlen)
-{
-	char host[256];
-	const char *port;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
-	struct addrinfo *found;
-
-	if (listen[0] == '[') {
-		const char *close = strchr(listen, ']');
-		if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof host)
-			goto invalid;
-		snprintf(host, sizeof host, "%.*s", (int)(close - listen - 1), listen + 1);
-		port = close + 2;
-	} else {
-		const char *colon = strrchr(listen, ':');
-		if (!colon || (size_t)(colon - listen) >= sizeof host)
-			goto invalid;
-		snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
-		port = colon + 1;
-	}
-	if (!*port || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
-		goto invalid;
-	int rc = getaddrinfo(*host ? host : NULL, port, &hints, &found);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot resolve listen address %s: %s", listen, gai_strerror(rc));
-		return false;
-	}
-	memcpy(addr, found->ai_addr, found->ai_addrlen);
-	*len = found->ai_addrlen;
-	freeaddrinfo(found);
-	return true;
-invalid:
-	snprintf(err, errlen, "invalid listen address \"%s\": use HOST:PORT or [IPV6]:PORT", listen);
-	return false;
-}
-
-static bool is_loopback(const struct sockaddr_storage *addr)
-{
-	if (addr->ss_family == AF_INET) {
-		uint32_t ip = ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr);
-		return (ip >> 24) == 127;
-	}
-	if (addr->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)addr)->sin6_addr);
-	return false;
-}
-
-static char *read_pem(const char *path, const char *what, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	struct strbuf sb = STRBUF_INIT;
-	char chunk[4096];
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "cannot read the TLS %s %s: %m", what, path);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		strbuf_append(&sb, chunk, n);
-	fclose(f);
-	if (!strstr(strbuf_str(&sb), "-----BEGIN")) {
-		snprintf(err, errlen, "the TLS %s %s is not PEM", what, path);
-		strbuf_free(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb);
-}
-
-static bool load_tls(struct http_server *server, const struct broker_config *config, char *err,
-		     size_t errlen)
-{
-	if (!config->tls_cert_path && !config->tls_key_path)
-		return true;
-	if (!config->tls_cert_path || !config->tls_key_path) {
-		snprintf(err, errlen, "TLS needs both --tls-cert and --tls-key");
-		return false;
-	}
-	server->tls_cert = read_pem(config->tls_cert_path, "certificate", err, errlen);
-	if (!server->tls_cert)
-		return false;
-	server->tls_key = read_pem(config->tls_key_path, "key", err, errlen);
-	return server->tls_key != NULL;
 }
 
 static void free_server(struct http_server *server)
 {
-	if (server->tls_key)
-		explicit_bzero(server->tls_key, strlen(server->tls_key));
-	free(server->tls_key);
-	free(server->tls_cert);
+	http_tls_free(&server->tls);
 	pthread_mutex_destroy(&server->lock);
 	pthread_cond_destroy(&server->drained);
+	pthread_mutex_destroy(&server->counts_lock);
 	free(server);
+}
+
+/* Refuse plain HTTP where bearer tokens would cross the network in clear. */
+static bool check_plain_http(const struct http_server *server, const struct sockaddr_storage *addr,
+			     char *err, size_t errlen)
+{
+	const struct broker_config *config = &server->broker->config;
+
+	if (server->tls.cert || http_listen_is_loopback(addr) || config->insecure_http)
+		return true;
+	snprintf(err, errlen,
+		 "refusing plain HTTP on %s: bearer tokens would cross the network in clear. "
+		 "Give --tls-cert and --tls-key, or --insecure-http if a TLS proxy sits in front",
+		 config->listen);
+	return false;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *server, int listen_fd)
+{
+	const struct broker_config *config = &server->broker->config;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	unsigned idle_timeout = config->idle_timeout > UINT_MAX ? UINT_MAX
+								 : (unsigned)config->idle_timeout;
+
+	if (server->tls.cert)
+		flags |= MHD_USE_TLS;
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, server,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, server,
+		MHD_OPTION_LISTEN_SOCKET, listen_fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
+		MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+		/* Without TLS the list ends here and the key and certificate are not read. */
+		server->tls.cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, server->tls.cert,
+		MHD_OPTION_HTTPS_MEM_KEY, server->tls.key,
+		MHD_OPTION_END);
 }
 
 struct http_server *http_server_start(struct broker *b, char *err, size_t errlen)
@@ -347,43 +412,30 @@ struct http_server *http_server_start(struct broker *b, char *err, size_t errlen
 	struct http_server *server = xcalloc(1, sizeof *server);
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	int listen_fd;
 
 	server->broker = b;
 	pthread_mutex_init(&server->lock, NULL);
 	pthread_cond_init(&server->drained, NULL);
-	if (!parse_listen(b->config.listen, &addr, &addr_len, err, errlen) ||
-	    !load_tls(server, &b->config, err, errlen)) {
+	pthread_mutex_init(&server->counts_lock, NULL);
+	if (!http_listen_parse(b->config.listen, &addr, &addr_len, err, errlen) ||
+	    !http_tls_load(&server->tls, b->config.tls_cert_path, b->config.tls_key_path, err,
+			   errlen) ||
+	    !check_plain_http(server, &addr, err, errlen)) {
 		free_server(server);
 		return NULL;
 	}
-	if (!server->tls_cert && !is_loopback(&addr) && !b->config.insecure_http) {
-		snprintf(err, errlen,
-			 "refusing plain HTTP on %s: bearer tokens would cross the network in clear. "
-			 "Give --tls-cert and --tls-key, or --insecure-http if a TLS proxy sits in front",
-			 b->config.listen);
+	listen_fd = http_listen_open(&addr, addr_len, b->config.listen, err, errlen);
+	if (listen_fd < 0) {
 		free_server(server);
 		return NULL;
 	}
-	if (addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (server->tls_cert)
-		flags |= MHD_USE_TLS;
-
-	server->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, server,
-		MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_SECONDS,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-		/* Without TLS the list ends here and the key and certificate are not read. */
-		server->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, server->tls_cert,
-		MHD_OPTION_HTTPS_MEM_KEY, server->tls_key,
-		MHD_OPTION_END);
+	server->port = http_listen_port(listen_fd);
+	server->daemon = start_daemon(server, listen_fd);
 	if (!server->daemon) {
-		snprintf(err, errlen, "cannot listen on %s (address in use, or not allowed?)",
-			 b->config.listen);
+		snprintf(err, errlen, "cannot start the HTTP server on %s (libmicrohttpd's message "
+			 "is above)", b->config.listen);
+		/* listen_fd stays open: libmicrohttpd may have closed it, and the process ends here. */
 		free_server(server);
 		return NULL;
 	}
@@ -392,10 +444,7 @@ struct http_server *http_server_start(struct broker *b, char *err, size_t errlen
 
 unsigned http_server_port(struct http_server *server)
 {
-	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
-
-	return info ? info->port : 0;
+	return server->port;
 }
 
 /* Wait, at most DRAIN_TIMEOUT_MS, until no request is in flight. */
@@ -424,5 +473,6 @@ void http_server_stop(struct http_server *server)
 	/* MHD_stop_daemon shuts every connection at once, so first let the responses go out. */
 	wait_for_drain(server);
 	MHD_stop_daemon(server->daemon);
+	log_counts(server);
 	free_server(server);
 }

@@ -19,9 +19,15 @@
 static const char usage[] =
 	"usage: gatehoused --db FILE [options]\n"
 	"       gatehoused token create --db FILE --principal ID [--label TEXT]\n"
+	"       gatehoused token list --db FILE [--principal ID]\n"
+	"       gatehoused token revoke --db FILE (--id HASHPREFIX | --principal ID)\n"
 	"       gatehoused principal add --db FILE --id ID --roles LIST [--groups LIST] [--name TEXT]\n"
-	"       gatehoused resource set --db FILE --id ID --group GROUP [--approvals N]\n"
+	"       gatehoused principal set --db FILE --id ID [--roles LIST] [--groups LIST] [--name TEXT]\n"
+	"       gatehoused principal list --db FILE\n"
+	"       gatehoused resource set --db FILE --id ID [--group GROUP] [--approvals N]\n"
 	"                               [--max-duration DURATION]\n"
+	"       gatehoused resource list --db FILE\n"
+	"       gatehoused NOUN VERB --help   (the usage of one command)\n"
 	"\n"
 	"The Gatehouse broker: serves the access-request API (docs/API.md) from one\n"
 	"SQLite database, and expires requests and grants on time.\n"
@@ -42,6 +48,12 @@ static const char usage[] =
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate (needs --tls-key)\n"
 	"  --tls-key FILE         the PEM private key for --tls-cert\n"
 	"  --insecure-http        allow plain HTTP on an address other than loopback\n"
+	"  --max-connections-per-ip N  open connections one client address may hold\n"
+	"                         (default 64; 0 for no limit; the server takes 256 in all)\n"
+	"  --idle-timeout DURATION  close a connection after this long without a request\n"
+	"                         in progress (default 30s)\n"
+	"  --max-long-polls N     long polls (GET /v1/events with wait) one principal may\n"
+	"                         hold open; beyond them wait counts as 0 (default 8)\n"
 	"  --quiet                do not log each request\n"
 	"  --help, --version\n"
 	"\n"
@@ -50,7 +62,8 @@ static const char usage[] =
 enum {
 	OPT_DB = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_DATA_DIR, OPT_DEMO, OPT_HISTORY,
 	OPT_TRICKLE, OPT_PENDING_TTL, OPT_RETENTION, OPT_TLS_CERT, OPT_TLS_KEY, OPT_INSECURE,
-	OPT_QUIET, OPT_PAGE_CACHE, OPT_HELP, OPT_VERSION,
+	OPT_QUIET, OPT_PAGE_CACHE, OPT_MAX_PER_IP, OPT_IDLE_TIMEOUT, OPT_MAX_LONG_POLLS, OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -68,6 +81,9 @@ static const struct option long_options[] = {
 	{ "insecure-http", no_argument, NULL, OPT_INSECURE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "page-cache", required_argument, NULL, OPT_PAGE_CACHE },
+	{ "max-connections-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "max-long-polls", required_argument, NULL, OPT_MAX_LONG_POLLS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -99,12 +115,29 @@ static bool parse_page_cache_option(const char *value, size_t *bytes)
 	return true;
 }
 
+/* The largest --max-connections-per-ip and --max-long-polls: the server's own connection limit. */
+#define CONNECTION_COUNT_MAX 256
+
+static bool parse_count_option(const char *name, const char *value, int *out)
+{
+	char *end;
+	long long n = strtoll(value, &end, 10);
+
+	if (end == value || *end || n < 0 || n > CONNECTION_COUNT_MAX) {
+		fprintf(stderr, "gatehoused: invalid %s \"%s\": give a whole number from 0 to %d\n",
+			name, value, CONNECTION_COUNT_MAX);
+		return false;
+	}
+	*out = (int)n;
+	return true;
+}
+
 /* Parse the serve options; returns -1 to go on, else an exit status. */
 static int parse_serve_options(int argc, char **argv, struct broker_config *config,
 			       char *data_dir, size_t data_dir_size)
 {
 	char *end;
-	int c;
+	int c, count;
 
 	broker_config_defaults(config);
 	config->data_dir = NULL;
@@ -137,6 +170,19 @@ static int parse_serve_options(int argc, char **argv, struct broker_config *conf
 			break;
 		case OPT_PAGE_CACHE:
 			if (!parse_page_cache_option(optarg, &config->page_cache_bytes))
+				return 2;
+			break;
+		case OPT_MAX_PER_IP:
+			if (!parse_count_option("--max-connections-per-ip", optarg, &count))
+				return 2;
+			config->max_connections_per_ip = (unsigned)count;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_duration_option("--idle-timeout", optarg, 1, &config->idle_timeout))
+				return 2;
+			break;
+		case OPT_MAX_LONG_POLLS:
+			if (!parse_count_option("--max-long-polls", optarg, &config->max_long_polls))
 				return 2;
 			break;
 		case 'h':
@@ -211,10 +257,10 @@ static int serve(struct broker_config *config)
 		broker_destroy(&broker);
 		return 1;
 	}
-	reaper = reaper_start(&broker);
-	server = http_server_start(&broker, err, sizeof err);
+	reaper = reaper_start(&broker, err, sizeof err);
+	server = reaper ? http_server_start(&broker, err, sizeof err) : NULL;
 	if (!server || !reaper) {
-		fprintf(stderr, "gatehoused: %s\n", server ? "cannot start the reaper thread" : err);
+		fprintf(stderr, "gatehoused: %s\n", err);
 		broker_signal_stop(&broker);
 		reaper_join(reaper);
 		http_server_stop(server);

@@ -30,6 +30,22 @@ void outcome_invalid(struct outcome *o, const char *field, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool outcome_check_if_match(struct outcome *o, const char *kind, int64_t id, int64_t version,
+			    int64_t if_match)
+{
+	if (if_match == IF_MATCH_ANY || if_match == version)
+		return true;
+	if (if_match == IF_MATCH_WEAK)
+		outcome_set(o, 412, "stale_version",
+			    "If-Match uses the strong comparison, so a weak tag (W/\"...\") never "
+			    "matches; send %s %lld's ETag without W/", kind, (long long)id);
+	else
+		outcome_set(o, 412, "stale_version",
+			    "%s %lld is at version %lld, not %lld; reload it and try again", kind,
+			    (long long)id, (long long)version, (long long)if_match);
+	return false;
+}
+
 void outcome_store_failure(struct outcome *o, int store_status, const char *what)
 {
 	if (store_status == STORE_BUSY)

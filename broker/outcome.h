@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct outcome {
 	int status;          /* an HTTP status; 200 or 201 on success */
@@ -25,6 +26,17 @@ void outcome_set(struct outcome *o, int status, const char *code, const char *fm
 	__attribute__((format(printf, 4, 5)));
 void outcome_invalid(struct outcome *o, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* If-Match values besides a version: none given (or "*"), and a weak tag, which never matches. */
+#define IF_MATCH_ANY (-1)
+#define IF_MATCH_WEAK (-2)
+
+/*
+ * Check an If-Match value against the version of the object kind ("request") id.
+ * False sets o to 412 stale_version.
+ */
+bool outcome_check_if_match(struct outcome *o, const char *kind, int64_t id, int64_t version,
+			    int64_t if_match);
+
 /* A storage failure: 503 when the database is busy, 500 otherwise. */
 void outcome_store_failure(struct outcome *o, int store_status, const char *what);
 

@@ -1,6 +1,7 @@
 #include "broker/reaper.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "broker/grants.h"
@@ -16,6 +17,8 @@
 struct reaper {
 	pthread_t thread;
 	struct broker *broker;
+	/* A connection outside the pool, so that borrowers who hold every pooled one never delay an expiry. */
+	struct store *store;
 };
 
 static bool expire_due(struct store *s, int64_t now, size_t *requests, size_t *grants)
@@ -30,9 +33,8 @@ static bool expire_due(struct store *s, int64_t now, size_t *requests, size_t *g
 	return outcome_ok(&o);
 }
 
-bool reaper_run_once(struct broker *b, int64_t now)
+bool reaper_run_once(struct broker *b, struct store *s, int64_t now)
 {
-	struct store *s = store_pool_acquire(b->pool);
 	int64_t next = 0;
 	size_t requests = 0, grants = 0;
 	bool ok = store_next_deadline(s, &next) == STORE_OK;
@@ -43,7 +45,6 @@ bool reaper_run_once(struct broker *b, int64_t now)
 		if (!ok)
 			store_rollback(s);
 	}
-	store_pool_release(b->pool, s);
 	if (requests + grants > 0) {
 		log_info("reaper: expired %zu pending requests and %zu grants", requests, grants);
 		broker_signal_change(b);
@@ -51,10 +52,8 @@ bool reaper_run_once(struct broker *b, int64_t now)
 	return ok;
 }
 
-static void prune(struct broker *b, int64_t now)
+static void prune(struct broker *b, struct store *s, int64_t now)
 {
-	struct store *s = store_pool_acquire(b->pool);
-
 	if (store_begin_write(s) != STORE_OK ||
 	    store_prune_events(s, b->config.event_retention) != STORE_OK ||
 	    store_prune_idempotent(s, now - b->config.idempotency_ttl) != STORE_OK ||
@@ -62,19 +61,16 @@ static void prune(struct broker *b, int64_t now)
 		log_warn("reaper: pruning failed: %s", store_last_error(s));
 		store_rollback(s);
 	}
-	store_pool_release(b->pool, s);
 }
 
 /* Milliseconds since the epoch at which to look again: the next deadline, at most a second away. */
-static int64_t next_wake_ms(struct broker *b)
+static int64_t next_wake_ms(struct store *s)
 {
-	struct store *s = store_pool_acquire(b->pool);
 	int64_t next = 0;
 	int64_t wake = time_now_ms() + POLL_INTERVAL_MS;
 
 	if (store_next_deadline(s, &next) == STORE_OK && next != 0 && next * 1000 < wake)
 		wake = next * 1000;
-	store_pool_release(b->pool, s);
 	return wake;
 }
 
@@ -86,9 +82,9 @@ static void *reaper_main(void *arg)
 
 	for (;;) {
 		int64_t now = time_now();
-		reaper_run_once(b, now);
+		reaper_run_once(b, r->store, now);
 		if (now - last_prune >= PRUNE_INTERVAL_SECONDS) {
-			prune(b, now);
+			prune(b, r->store, now);
 			last_prune = now;
 		}
 		/*
@@ -96,17 +92,24 @@ static void *reaper_main(void *arg)
 		 * away (--pending-ttl is at least 1 s, a grant at least 60 s), so sleeping
 		 * through changes misses nothing and spares a wake-up per write.
 		 */
-		if (!broker_sleep_until(b, next_wake_ms(b)))
+		if (!broker_sleep_until(b, next_wake_ms(r->store)))
 			return NULL;
 	}
 }
 
-struct reaper *reaper_start(struct broker *b)
+struct reaper *reaper_start(struct broker *b, char *err, size_t errlen)
 {
 	struct reaper *r = xcalloc(1, sizeof *r);
 
 	r->broker = b;
+	r->store = store_pool_open_private(b->pool, err, errlen);
+	if (!r->store) {
+		free(r);
+		return NULL;
+	}
 	if (pthread_create(&r->thread, NULL, reaper_main, r) != 0) {
+		snprintf(err, errlen, "cannot start the reaper thread");
+		store_close(r->store);
 		free(r);
 		return NULL;
 	}
@@ -118,5 +121,6 @@ void reaper_join(struct reaper *r)
 	if (!r)
 		return;
 	pthread_join(r->thread, NULL);
+	store_close(r->store);
 	free(r);
 }

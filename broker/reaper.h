@@ -8,16 +8,19 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "broker/broker.h"
 
 struct reaper;
 
-struct reaper *reaper_start(struct broker *b);
+/* Start the thread with a database connection of its own; NULL with a message in err. */
+struct reaper *reaper_start(struct broker *b, char *err, size_t errlen);
 /* Join the thread; call after broker_signal_stop. */
 void reaper_join(struct reaper *r);
 
-/* Expire whatever is due now; used by the thread and by tests. Returns false on a store error. */
-bool reaper_run_once(struct broker *b, int64_t now);
+/* Expire whatever is due now on s; used by the thread and by tests. Returns false on a store error. */
+bool reaper_run_once(struct broker *b, struct store *s, int64_t now);
 
 #endif

@@ -194,12 +194,8 @@ static bool may_decide(const struct principal *actor, const struct access_reques
 			    r->decided_by ? r->decided_by : SYSTEM_ACTOR, decided);
 		return false;
 	}
-	if (if_match >= 0 && if_match != r->version) {
-		outcome_set(o, 412, "stale_version",
-			    "request %lld is at version %lld, not %lld; reload it and try again",
-			    (long long)r->id, (long long)r->version, (long long)if_match);
+	if (!outcome_check_if_match(o, "request", r->id, r->version, if_match))
 		return false;
-	}
 	if (decision == DECISION_APPROVE && has_approved(r, actor->id)) {
 		outcome_set(o, 409, "conflict", "%s has already approved request %lld", actor->id,
 			    (long long)r->id);

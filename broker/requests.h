@@ -45,7 +45,8 @@ void requests_create(struct store *s, const struct principal *actor, const struc
 
 /*
  * Approve, deny or cancel request id. if_match is the version the caller saw,
- * or -1 to skip the check. out receives the request after the change.
+ * IF_MATCH_ANY to skip the check, or IF_MATCH_WEAK, which never matches
+ * (outcome.h). out receives the request after the change.
  */
 void requests_decide(struct store *s, const struct principal *actor, int64_t id,
 		     enum decision decision, const char *reason, int64_t if_match, int64_t now,

@@ -257,16 +257,20 @@ static bool write_and_remember(struct http_exchange *x, const struct route *rout
  */
 static void run_write(struct http_exchange *x, const struct route *route)
 {
+	static const char *const no_query[] = { NULL };
 	const char *key = exchange_header(x, "Idempotency-Key");
 	struct store_pool *pool = x->broker->pool;
 	enum store_status status;
 
+	if (!exchange_check_query(x, no_query))
+		return;
 	if (x->body_length > 0 && !is_json_content_type(exchange_header(x, "Content-Type"))) {
 		exchange_fail(x, 415, "unsupported_media_type", "send the body as application/json");
 		return;
 	}
 	if (key && !valid_idempotency_key(key)) {
-		exchange_fail(x, 400, "invalid", "Idempotency-Key must be 1 to 255 printable ASCII characters");
+		exchange_fail_field(x, "Idempotency-Key",
+				    "Idempotency-Key must be 1 to 255 printable ASCII characters");
 		return;
 	}
 	store_pool_release(pool, x->store);
@@ -300,8 +304,8 @@ void router_dispatch(struct http_exchange *x)
 		}
 		return;
 	}
-	if (!(route->flags & ROUTE_OWN_STORE))
-		x->store = store_pool_acquire(x->broker->pool);
+	if (!(route->flags & ROUTE_OWN_STORE) && !(x->store = exchange_acquire_store(x)))
+		return;
 	if (!(route->flags & ROUTE_PUBLIC) && !auth_authenticate(x))
 		goto done;
 	if (route->flags & ROUTE_WRITE)

@@ -37,6 +37,14 @@ struct resource_route {
 	int64_t max_duration_seconds;
 };
 
+/* A token as the CLI lists it: never the token, only the start of its hash as an id. */
+struct token_info {
+	char id[13];             /* the first 12 hex digits of the token's SHA-256 */
+	char *principal_id;
+	char *label;
+	int64_t created_at;
+};
+
 /* One entry of the change feed. */
 struct feed_event {
 	int64_t seq;
@@ -111,6 +119,20 @@ enum store_status store_get_principal(struct store *s, const char *id, struct pr
 enum store_status store_put_principal(struct store *s, const struct principal *p);
 enum store_status store_add_token(struct store *s, const char *principal_id,
 				  const char *token_hash, const char *label, int64_t created_at);
+/*
+ * The tokens of principal whose hash starts with hash_prefix (lowercase hex), each
+ * filter NULL for any, ordered by principal and age.
+ */
+enum store_status store_list_tokens(struct store *s, const char *principal, const char *hash_prefix,
+				    struct token_info **out, size_t *count);
+/* Delete the tokens that store_list_tokens would list; *deleted receives how many. */
+enum store_status store_delete_tokens(struct store *s, const char *principal,
+				      const char *hash_prefix, int64_t *deleted);
+void token_info_free(struct token_info *t);
+/* Every principal with its groups, ordered by id. */
+enum store_status store_list_principals(struct store *s, struct principal **out, size_t *count);
+/* How many members of group hold the approver role. */
+enum store_status store_count_group_approvers(struct store *s, const char *group, int64_t *count);
 
 /* Routes. */
 enum store_status store_get_route(struct store *s, const char *resource, struct resource_route *out);
@@ -180,6 +202,14 @@ struct store_pool;
 struct store_pool *store_pool_open(const char *path, int size, char *err, size_t errlen);
 /* Borrow a connection, waiting until one is free. */
 struct store *store_pool_acquire(struct store_pool *pool);
+/* Borrow a connection, waiting at most timeout_ms for one; NULL when none was freed in time. */
+struct store *store_pool_acquire_within(struct store_pool *pool, int64_t timeout_ms);
+/*
+ * Open a connection that is never lent out but takes the pool's writer lock for its
+ * writes like the lent ones, for a thread that must not wait behind the pool's
+ * borrowers (the reaper). Close it with store_close before store_pool_close.
+ */
+struct store *store_pool_open_private(struct store_pool *pool, char *err, size_t errlen);
 void store_pool_release(struct store_pool *pool, struct store *s);
 void store_pool_close(struct store_pool *pool);
 

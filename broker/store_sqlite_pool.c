@@ -52,6 +52,7 @@ struct store_pool {
 	int free_count;
 	struct store **all;
 	int size;
+	char *path;                      /* for store_pool_open_private */
 
 	/* Held by the one thread that writes; error-checking, so a nested write fails. */
 	pthread_mutex_t writer_lock;
@@ -223,6 +224,7 @@ struct store_pool *store_pool_open(const char *path, int size, char *err, size_t
 	pthread_cond_init(&pool->group_ended, NULL);
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->freed, NULL);
+	pool->path = xstrdup(path);
 	pool->free_list = xcalloc((size_t)size, sizeof *pool->free_list);
 	pool->all = xcalloc((size_t)size, sizeof *pool->all);
 	pool->writer = store_open(path, err, errlen);
@@ -253,6 +255,31 @@ struct store *store_pool_acquire(struct store_pool *pool)
 	return s;
 }
 
+struct store *store_pool_acquire_within(struct store_pool *pool, int64_t timeout_ms)
+{
+	struct timespec deadline = deadline_after_ms(timeout_ms);
+	struct store *s = NULL;
+
+	pthread_mutex_lock(&pool->lock);
+	while (pool->free_count == 0) {
+		if (pthread_cond_timedwait(&pool->freed, &pool->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	if (pool->free_count > 0)
+		s = pool->free_list[--pool->free_count];
+	pthread_mutex_unlock(&pool->lock);
+	return s;
+}
+
+struct store *store_pool_open_private(struct store_pool *pool, char *err, size_t errlen)
+{
+	struct store *s = store_open(pool->path, err, errlen);
+
+	if (s)
+		s->pool = pool;
+	return s;
+}
+
 void store_pool_release(struct store_pool *pool, struct store *s)
 {
 	store_rollback(s); /* a handler that returned mid-transaction must not keep the lock */
@@ -271,6 +298,7 @@ void store_pool_close(struct store_pool *pool)
 	store_close(pool->writer);
 	free(pool->all);
 	free(pool->free_list);
+	free(pool->path);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->freed);
 	pthread_mutex_destroy(&pool->writer_lock);

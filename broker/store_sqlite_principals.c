@@ -1,4 +1,4 @@
-/* The SQLite store: settings, principals, group membership, tokens and routes. */
+/* The SQLite store: settings, principals, group membership and routes. */
 
 #include "broker/store_sqlite.h"
 
@@ -18,11 +18,14 @@ static const char SQL_PUT_PRINCIPAL[] =
 	"INSERT INTO principals(id, display_name, roles, attributes) VALUES(?, ?, ?, ?)"
 	" ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name,"
 	" roles = excluded.roles, attributes = excluded.attributes";
+static const char SQL_LIST_PRINCIPALS[] =
+	"SELECT id, display_name, roles, attributes FROM principals ORDER BY id";
+static const char SQL_COUNT_GROUP_APPROVERS[] =
+	"SELECT count(*) FROM group_members m JOIN principals p ON p.id = m.principal_id"
+	" WHERE m.group_id = ? AND (p.roles & ?) != 0";
 static const char SQL_CLEAR_GROUPS[] = "DELETE FROM group_members WHERE principal_id = ?";
 static const char SQL_ADD_GROUP[] =
 	"INSERT OR IGNORE INTO group_members(group_id, principal_id) VALUES(?, ?)";
-static const char SQL_ADD_TOKEN[] =
-	"INSERT INTO tokens(hash, principal_id, label, created_at) VALUES(?, ?, ?, ?)";
 static const char SQL_GET_ROUTE[] =
 	"SELECT resource, owner_group, approvals_needed, max_duration FROM routes WHERE resource = ?";
 static const char SQL_PUT_ROUTE[] =
@@ -86,6 +89,16 @@ static enum store_status load_groups(struct store *s, struct principal *p)
 	return rc == SQLITE_DONE ? STORE_OK : store_fail(s, "loading groups");
 }
 
+/* Read the principal columns (id, display_name, roles, attributes) of the current row. */
+static void read_principal_columns(sqlite3_stmt *st, struct principal *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = store_column_text(st, 0);
+	out->display_name = store_column_text(st, 1);
+	out->roles = (unsigned)sqlite3_column_int(st, 2);
+	out->attributes_json = store_column_text(st, 3);
+}
+
 /* Read a principal row (id, display_name, roles, attributes) from a statement, then its groups. */
 static enum store_status read_principal(struct store *s, sqlite3_stmt *st, struct principal *out)
 {
@@ -100,10 +113,7 @@ static enum store_status read_principal(struct store *s, sqlite3_stmt *st, struc
 		sqlite3_reset(st);
 		return store_fail(s, "loading a principal");
 	}
-	out->id = store_column_text(st, 0);
-	out->display_name = store_column_text(st, 1);
-	out->roles = (unsigned)sqlite3_column_int(st, 2);
-	out->attributes_json = store_column_text(st, 3);
+	read_principal_columns(st, out);
 	sqlite3_reset(st);
 
 	enum store_status status = load_groups(s, out);
@@ -131,6 +141,55 @@ enum store_status store_get_principal(struct store *s, const char *id, struct pr
 		return STORE_ERROR;
 	store_bind_text(st, 1, id);
 	return read_principal(s, st, out);
+}
+
+enum store_status store_list_principals(struct store *s, struct principal **out, size_t *count)
+{
+	sqlite3_stmt *st = store_statement(s, SQL_LIST_PRINCIPALS);
+	enum store_status status;
+	size_t capacity = 0;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*count == capacity) {
+			capacity = capacity ? capacity * 2 : 16;
+			*out = xreallocarray(*out, capacity, sizeof **out);
+		}
+		read_principal_columns(st, &(*out)[(*count)++]);
+	}
+	sqlite3_reset(st);
+	status = rc == SQLITE_DONE ? STORE_OK : store_fail(s, "listing principals");
+	for (size_t i = 0; status == STORE_OK && i < *count; i++)
+		status = load_groups(s, &(*out)[i]);
+	if (status != STORE_OK) {
+		for (size_t i = 0; i < *count; i++)
+			principal_free(&(*out)[i]);
+		free(*out);
+		*out = NULL;
+		*count = 0;
+	}
+	return status;
+}
+
+enum store_status store_count_group_approvers(struct store *s, const char *group, int64_t *count)
+{
+	sqlite3_stmt *st = store_statement(s, SQL_COUNT_GROUP_APPROVERS);
+	int rc;
+
+	*count = 0;
+	if (!st)
+		return STORE_ERROR;
+	store_bind_text(st, 1, group);
+	sqlite3_bind_int(st, 2, ROLE_APPROVER);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_fail(s, "counting a group's approvers");
 }
 
 enum store_status store_put_principal(struct store *s, const struct principal *p)
@@ -162,20 +221,6 @@ enum store_status store_put_principal(struct store *s, const struct principal *p
 		status = store_step_done(s, st, "adding a group member");
 	}
 	return status;
-}
-
-enum store_status store_add_token(struct store *s, const char *principal_id,
-				  const char *token_hash, const char *label, int64_t created_at)
-{
-	sqlite3_stmt *st = store_statement(s, SQL_ADD_TOKEN);
-
-	if (!st)
-		return STORE_ERROR;
-	store_bind_text(st, 1, token_hash);
-	store_bind_text(st, 2, principal_id);
-	store_bind_text(st, 3, label);
-	sqlite3_bind_int64(st, 4, created_at);
-	return store_step_done(s, st, "saving a token");
 }
 
 static void read_route(sqlite3_stmt *st, struct resource_route *out)

@@ -4,6 +4,8 @@
  * changed or removed in the database file behind the broker's back.
  */
 
+#include <pthread.h>
+
 #include "tests/unit/test_broker.h"
 
 #include "common/crypto.h"
@@ -181,7 +183,7 @@ END_TEST
 /* An attacker with the file drops the trigger that guards the table, then changes an entry. */
 static void tamper(const char *trigger, const char *change)
 {
-	char sql[256];
+	char sql[1024];
 
 	snprintf(sql, sizeof sql, "DROP TRIGGER %s; %s", trigger, change);
 	test_db_exec(world.bp.db_path, sql);
@@ -286,6 +288,60 @@ START_TEST(test_audit_filters_and_pages)
 }
 END_TEST
 
+struct verify_call {
+	pthread_t thread;
+	long status;
+	volatile bool done;
+};
+
+static void *run_verify(void *arg)
+{
+	struct verify_call *call = arg;
+	struct http_result r;
+
+	call->status = world_get(&world, AUDREY, "/v1/audit/verify", &r);
+	http_result_free(&r);
+	call->done = true;
+	return NULL;
+}
+
+/*
+ * A verification reads the whole trail, so only one runs at a time: parallel ones
+ * would hold every pooled connection. The rest of the API keeps answering.
+ */
+START_TEST(test_verify_one_at_a_time)
+{
+	struct verify_call first = { 0 };
+	struct http_result r;
+	int64_t started;
+
+	/* Entries that do not chain, but make a trail long enough to take a while to check. */
+	test_db_exec(world.bp.db_path,
+		     "WITH RECURSIVE n(i) AS (SELECT max(seq) + 1 FROM audit UNION ALL"
+		     " SELECT i + 1 FROM n WHERE i < (SELECT max(seq) FROM audit) + 150000)"
+		     " INSERT INTO audit(seq, at, actor, action, object_kind, object_id, reason,"
+		     " prev_hash, hash) SELECT i, 1700000000, 'filler', 'request.create', 'request', 1,"
+		     " NULL, 'x', 'y' FROM n");
+	ck_assert_int_eq(pthread_create(&first.thread, NULL, run_verify, &first), 0);
+	test_sleep_ms(100);
+	ck_assert_msg(world_get(&world, ROOT, "/v1/audit/verify", &r) == 503, "second verify: %ld %s",
+		      r.status, r.body);
+	ck_assert_str_eq(http_json_string(&r, "code"), "unavailable");
+	ck_assert_str_eq(http_json_string(&r, "detail"),
+			 "an audit verification is already running; retry when it finishes");
+	http_result_free(&r);
+	ck_assert_msg(!first.done, "the first verification ended before the second began");
+	started = time_monotonic_ms();
+	ck_assert_int_eq(world_get(&world, NOBODY, "/healthz", &r), 200);
+	http_result_free(&r);
+	ck_assert_int_lt(time_monotonic_ms() - started, 1000);
+	pthread_join(first.thread, NULL);
+	ck_assert_int_eq(first.status, 200);
+	ck_assert_int_eq(world_get(&world, ROOT, "/v1/audit/verify", &r), 200);
+	http_result_free(&r);
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
 	Suite *suite = suite_create("broker_audit");
@@ -305,6 +361,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(trail, test_verify_finds_changed_first);
 	tcase_add_test(trail, test_verify_finds_changed_last);
 	tcase_add_test(trail, test_audit_filters_and_pages);
+	tcase_add_test(trail, test_verify_one_at_a_time);
 	suite_add_tcase(suite, trail);
 	return suite;
 }

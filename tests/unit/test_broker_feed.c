@@ -250,10 +250,18 @@ static void check_cursor_expired(int64_t after, int64_t last_seq)
 
 START_TEST(test_cursor_beyond_last_expired)
 {
+	struct http_result r;
+
 	world_create_request(&world, ALICE, "svc", 3600);
 	world_create_request(&world, ALICE, "svc", 3600);
 	check_cursor_expired(3, 2);
 	check_cursor_expired(1000000, 2);
+	/* Nothing after 999999 was ever dropped: the detail says the cursor is ahead of the feed. */
+	ck_assert_int_eq(get_events("after=999999", &r), 410);
+	ck_assert_str_eq(http_json_string(&r, "detail"),
+			 "after=999999 is beyond the newest event (2): list the objects again and "
+			 "continue from last_seq");
+	http_result_free(&r);
 }
 END_TEST
 

@@ -212,9 +212,18 @@ END_TEST
 
 START_TEST(test_nul_escape_rejected)
 {
+	static const char body[] = "{\"resource\": \"svc\", \"role\": \"read\", \"reason\": \"a\\u0000b\", "
+				   "\"duration_seconds\": 60}";
 	struct db_counts before;
+	struct raw_response r;
 
 	read_counts(&before);
+	send_raw("POST", "/v1/requests", body, strlen(body), NULL, &r);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_msg(strstr(strbuf_str(&r.body), "the body contains \\\\u0000 (NUL), which is not "
+			     "allowed in any string") != NULL, "%s", strbuf_str(&r.body));
+	ck_assert_msg(strstr(strbuf_str(&r.body), "JSON_ALLOW_NUL") == NULL, "%s", strbuf_str(&r.body));
+	raw_response_free(&r);
 	check_create_rejected("{\"resource\": \"svc\", \"role\": \"read\", \"reason\": \"a\\u0000b\", "
 			      "\"duration_seconds\": 60}", "body");
 	check_create_rejected("{\"resource\": \"sv\\u0000c\", \"role\": \"read\", \"reason\": \"x\", "
@@ -381,7 +390,10 @@ START_TEST(test_bad_ids_not_found)
 }
 END_TEST
 
-/* libmicrohttpd decodes the path before routing, so an encoded path means the same as the plain one. */
+/*
+ * The broker decodes the path before routing, so an encoded path means the same as
+ * the plain one, and encoded dot segments are rejected like plain ones.
+ */
 START_TEST(test_percent_encoded_path)
 {
 	struct http_result plain, encoded;
@@ -397,7 +409,7 @@ START_TEST(test_percent_encoded_path)
 	http_result_free(&plain);
 	http_result_free(&encoded);
 
-	ck_assert_int_eq(world_get(&world, ROOT, "/v1/requests/%2e%2e/%2e%2e/healthz", &encoded), 404);
+	ck_assert_int_eq(world_get(&world, ROOT, "/v1/requests/%2e%2e/%2e%2e/healthz", &encoded), 400);
 	http_result_free(&encoded);
 	ck_assert_int_eq(world_get(&world, ROOT, "/v1/requests/%30", &encoded), 404);
 	http_result_free(&encoded);
@@ -463,20 +475,55 @@ START_TEST(test_bad_limits_rejected)
 }
 END_TEST
 
+/* Every 400 from a query parameter names it in field. */
 START_TEST(test_bad_filters_rejected)
 {
-	static const char *const paths[] = {
-		"/v1/requests?status=open", "/v1/requests?status=PENDING", "/v1/grants?status=pending",
-		"/v1/grants?kind=forever", "/v1/audit?object=principal", "/v1/audit?object_id=1",
+	static const struct {
+		const char *path;
+		const char *field;
+	} cases[] = {
+		{ "/v1/requests?status=open", "status" }, { "/v1/requests?status=bogus", "status" },
+		{ "/v1/requests?status=PENDING", "status" }, { "/v1/grants?status=pending", "status" },
+		{ "/v1/grants?kind=forever", "kind" }, { "/v1/audit?object=principal", "object" },
+		{ "/v1/audit?object_id=1", "object" },
 	};
-	struct http_result r;
 
-	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-		ck_assert_msg(world_get(&world, ROOT, paths[i], &r) == 400, "%s: %ld", paths[i],
-			      r.status);
-		ck_assert_str_eq(http_json_string(&r, "code"), "invalid");
-		http_result_free(&r);
-	}
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		check_query_rejected(cases[i].path, cases[i].field);
+}
+END_TEST
+
+/* A parameter given twice would otherwise take its first value silently. */
+START_TEST(test_duplicate_query_rejected)
+{
+	struct db_counts before;
+
+	read_counts(&before);
+	check_query_rejected("/v1/requests?limit=1&limit=9999", "limit");
+	check_query_rejected("/v1/events?after=0&wait=0&after=5", "after");
+	check_query_rejected("/v1/grants?status=active&kind=jit&status=revoked", "status");
+	check_unharmed(&before);
+}
+END_TEST
+
+/* POST routes take no query parameters, and reject them as GET routes reject unknown ones. */
+START_TEST(test_post_query_rejected)
+{
+	struct raw_response r;
+	char path[96], code[64], field[64];
+	struct db_counts before;
+
+	read_counts(&before);
+	snprintf(path, sizeof path, "/v1/requests/%lld/cancel?dummy=1", (long long)first_request_id);
+	send_raw("POST", path, "{}", 2, NULL, &r);
+	ck_assert_msg(r.status == 400, "%s: %ld %s", path, r.status, strbuf_str(&r.body));
+	problem_fields(&r, code, field, sizeof code);
+	ck_assert_str_eq(code, "invalid");
+	ck_assert_str_eq(field, "dummy");
+	raw_response_free(&r);
+	check_post("/v1/requests?resource=svc", "{}", 2, 400, "invalid", "resource");
+	check_query_rejected("/v1/me?verbose=1", "verbose");
+	check_unharmed(&before);
 }
 END_TEST
 
@@ -635,6 +682,228 @@ START_TEST(test_garbage_connections_survived)
 }
 END_TEST
 
+/* Connect to the broker and send bytes; returns the socket. */
+static int connect_and_send(const char *bytes, size_t length)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)world.bp.port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	ck_assert_int_eq(send(fd, bytes, length, MSG_NOSIGNAL), (ssize_t)length);
+	return fd;
+}
+
+/*
+ * Send one raw request and read everything until the broker closes the connection,
+ * at most 10 s; out receives it. Returns whether the broker closed the connection.
+ */
+static bool raw_exchange(const char *bytes, char *out, size_t size)
+{
+	int fd = connect_and_send(bytes, strlen(bytes));
+	size_t used = 0;
+	bool closed = false;
+	int64_t deadline = time_monotonic_ms() + 10000;
+
+	out[0] = '\0';
+	while (!closed && time_monotonic_ms() < deadline) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 200) > 0)
+			closed = !test_read_some(fd, out, size, &used);
+	}
+	close(fd);
+	return closed;
+}
+
+/*
+ * GET path exactly as given (curl would remove dot segments) as root; field
+ * receives the problem's field. Returns the status.
+ */
+static long raw_get(const char *path, char *field, size_t size)
+{
+	char request[1024], response[8192];
+	long status = 0;
+
+	snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Connection: close\r\n\r\n", path, world.tokens[ROOT]);
+	raw_exchange(request, response, sizeof response);
+	ck_assert_msg(sscanf(response, "HTTP/1.1 %ld ", &status) == 1, "GET %s: %s", path, response);
+	const char *body = strstr(response, "\r\n\r\n");
+	json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
+	const char *f = json_string_value(json_object_get(j, "field"));
+	snprintf(field, size, "%s", f ? f : "");
+	json_decref(j);
+	return status;
+}
+
+static size_t count_responses(const char *text)
+{
+	size_t count = 0;
+
+	for (const char *p = text; (p = strstr(p, "HTTP/1.1 ")); p++)
+		count++;
+	return count;
+}
+
+/* Copy text into out with each "LEN" replaced by length. */
+static void replace_length(const char *text, size_t length, char *out, size_t size)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const char *p = text; *p;) {
+		if (strncmp(p, "LEN", 3) == 0) {
+			strbuf_printf(&sb, "%zu", length);
+			p += 3;
+		} else {
+			strbuf_putc(&sb, *p++);
+		}
+	}
+	snprintf(out, size, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+/* The requests a proxy in front could frame differently from the broker. */
+START_TEST(test_smuggling_rejected)
+{
+	/* What a smuggled request would look like: a second response would be a 200 for /v1/me. */
+	char smuggled[512], authorization[TEST_TOKEN_SIZE + 32], request[2048], response[8192];
+	static const struct {
+		const char *name;
+		const char *framing;  /* LEN stands for the length of smuggled */
+		const char *field;    /* NULL: a name that starts with Content-Length */
+	} cases[] = {
+		{ "two Content-Length", "Content-Length: 2\r\nContent-Length: LEN\r\n\r\n{}", "Content-Length" },
+		{ "same Content-Length twice", "Content-Length: LEN\r\nContent-Length: LEN\r\n\r\n", "Content-Length" },
+		{ "space before colon", "Content-Length : LEN\r\n\r\n", "Content-Length " },
+		{ "folded Content-Length", "Content-Length:\r\n LEN\r\n\r\n", NULL },
+		{ "Content-Length and chunked", "Content-Length: LEN\r\nTransfer-Encoding: chunked\r\n\r\n", "Transfer-Encoding" },
+		{ "gzip, chunked", "Transfer-Encoding: gzip, chunked\r\nX-Length: LEN\r\n\r\n", "Transfer-Encoding" },
+		{ "identity", "Transfer-Encoding: identity\r\nX-Length: LEN\r\n\r\n", "Transfer-Encoding" },
+		{ "chunked with a space", "Transfer-Encoding: chunked \r\nX-Length: LEN\r\n\r\n", "Transfer-Encoding" },
+		{ "two Transfer-Encoding", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\nX-Length: LEN\r\n\r\n", "Transfer-Encoding" },
+		{ "name with a tab", "X-Pad\t: 1\r\nX-Length: LEN\r\n\r\n", "X-Pad\t" },
+		{ "name with a separator", "X(pad): 1\r\nX-Length: LEN\r\n\r\n", "X(pad)" },
+	};
+	char framing[256], field[64], code[64];
+	struct db_counts before;
+
+	snprintf(authorization, sizeof authorization, "Authorization: Bearer %s\r\n", world.tokens[ROOT]);
+	snprintf(smuggled, sizeof smuggled, "GET /v1/me HTTP/1.1\r\nHost: x\r\n%s\r\n", authorization);
+	read_counts(&before);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		replace_length(cases[i].framing, strlen(smuggled), framing, sizeof framing);
+		snprintf(request, sizeof request, "POST /v1/requests/%lld/cancel HTTP/1.1\r\nHost: x\r\n%s%s%s",
+			 (long long)first_request_id, authorization, framing, smuggled);
+		bool closed = raw_exchange(request, response, sizeof response);
+		ck_assert_msg(closed, "%s: the connection stayed open: %s", cases[i].name, response);
+		ck_assert_msg(count_responses(response) == 1, "%s: %zu responses: %s", cases[i].name,
+			      count_responses(response), response);
+		ck_assert_msg(strncmp(response, "HTTP/1.1 400 ", 13) == 0, "%s: %.60s", cases[i].name, response);
+		ck_assert_msg(strcasestr(response, "\r\nConnection: close\r\n") != NULL, "%s: %s",
+			      cases[i].name, response);
+		const char *body = strstr(response, "\r\n\r\n");
+		json_t *j = body ? json_loads(body + 4, 0, NULL) : NULL;
+		snprintf(code, sizeof code, "%s", j ? json_string_value(json_object_get(j, "code")) : "");
+		snprintf(field, sizeof field, "%s", j ? json_string_value(json_object_get(j, "field")) : "");
+		json_decref(j);
+		ck_assert_msg(strcmp(code, "invalid") == 0, "%s: code %s", cases[i].name, code);
+		if (cases[i].field)
+			ck_assert_msg(strcmp(field, cases[i].field) == 0, "%s: field \"%s\"", cases[i].name, field);
+		else
+			ck_assert_msg(strncmp(field, "Content-Length", 14) == 0, "%s: field \"%s\"",
+				      cases[i].name, field);
+	}
+	check_unharmed(&before);
+}
+END_TEST
+
+/* %00 would cut the path short, so it stays encoded and the path matches no route. */
+START_TEST(test_nul_in_path_not_routed)
+{
+	static const char *const paths[] = {
+		"/v1/me%00x", "/v1/me%00", "/v1/grants/revoke%00", "/v1/me%0a", "/v1/me%7f",
+	};
+	struct raw_response r;
+	struct http_result plain;
+	char url[256], field[64];
+	struct db_counts before;
+
+	read_counts(&before);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		CURL *curl = curl_easy_init();
+		char authorization[TEST_TOKEN_SIZE + 32];
+		const char *headers[] = { authorization, "Content-Type: application/json", NULL };
+		static const char body[] = "{\"principal\": \"alice\", \"reason\": \"x\", \"dry_run\": true}";
+		snprintf(url, sizeof url, "%s%s", world.bp.url, paths[i]);
+		snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", world.tokens[ROOT]);
+		curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+		ck_assert_int_eq(raw_call(curl, url, "POST", headers, body, strlen(body), &r), CURLE_OK);
+		ck_assert_msg(r.status == 404 || r.status == 405, "POST %s: %ld %s", paths[i], r.status,
+			      strbuf_str(&r.body));
+		raw_response_free(&r);
+		curl_easy_cleanup(curl);
+	}
+	ck_assert_int_eq(world_get(&world, ROOT, "/v1/me%00x", &plain), 404);
+	http_result_free(&plain);
+	ck_assert_int_eq(raw_get("/v1/grants/revoke%00/../../../v1/me", field, sizeof field), 400);
+	ck_assert_str_eq(field, "path");
+	check_unharmed(&before);
+}
+END_TEST
+
+START_TEST(test_dot_segments_rejected)
+{
+	static const char *const paths[] = {
+		"/v1/../v1/me", "/v1/./me", "/v1/me/..", "/v1/me/.", "/./healthz", "/v1/%2e%2e/v1/me",
+		"/v1/%2E/me",
+	};
+	char field[64];
+	struct db_counts before;
+
+	read_counts(&before);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		ck_assert_msg(raw_get(paths[i], field, sizeof field) == 400, "%s", paths[i]);
+		ck_assert_str_eq(field, "path");
+	}
+	ck_assert_int_eq(raw_get("/v1/me...", field, sizeof field), 404);
+	ck_assert_int_eq(raw_get("/v1/./../", field, sizeof field), 400);
+	check_unharmed(&before);
+}
+END_TEST
+
+/* With two Authorization headers, which one authenticates would depend on the server. */
+START_TEST(test_duplicate_headers_rejected)
+{
+	char first[TEST_TOKEN_SIZE + 32], second[TEST_TOKEN_SIZE + 32];
+	static const char *const singles[] = { "If-Match", "Idempotency-Key", "Content-Type" };
+	struct http_result r;
+	struct db_counts before;
+
+	read_counts(&before);
+	snprintf(first, sizeof first, "Authorization: Bearer %s", world.tokens[ALICE]);
+	snprintf(second, sizeof second, "Authorization: Bearer %s", world.tokens[ROOT]);
+	const char *headers[] = { first, second, NULL };
+	ck_assert_int_eq(http_call("GET", world.bp.url, "/v1/me", NULL, NULL, headers, &r), 0);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_str_eq(http_json_string(&r, "field"), "Authorization");
+	ck_assert_msg(strstr(http_json_string(&r, "detail"), "more than once") != NULL, "%s", r.body);
+	http_result_free(&r);
+	for (size_t i = 0; i < sizeof singles / sizeof singles[0]; i++) {
+		char one[64], two[64];
+		snprintf(one, sizeof one, "%s: 1", singles[i]);
+		snprintf(two, sizeof two, "%s: 2", singles[i]);
+		const char *twice[] = { one, two, NULL };
+		ck_assert_int_eq(http_call("POST", world.bp.url, "/v1/requests/1/cancel", world.tokens[ALICE],
+					   "{}", twice, &r), 0);
+		ck_assert_msg(r.status == 400, "%s twice: %ld", singles[i], r.status);
+		ck_assert_str_eq(http_json_string(&r, "field"), singles[i]);
+		http_result_free(&r);
+	}
+	check_unharmed(&before);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
 	Suite *suite = suite_create("broker_hostile");
@@ -669,6 +938,12 @@ static Suite *hostile_suite(void)
 	tcase_add_test(requests, test_huge_header_rejected);
 	tcase_add_test(requests, test_long_path_rejected);
 	tcase_add_test(requests, test_garbage_connections_survived);
+	tcase_add_test(requests, test_duplicate_query_rejected);
+	tcase_add_test(requests, test_post_query_rejected);
+	tcase_add_test(requests, test_smuggling_rejected);
+	tcase_add_test(requests, test_nul_in_path_not_routed);
+	tcase_add_test(requests, test_dot_segments_rejected);
+	tcase_add_test(requests, test_duplicate_headers_rejected);
 	suite_add_tcase(suite, requests);
 	return suite;
 }

@@ -132,6 +132,7 @@ START_TEST(test_if_match_malformed_rejected)
 	static const char *const malformed[] = {
 		"If-Match: \"abc\"", "If-Match: \"1", "If-Match: 1\"", "If-Match: \"-1\"",
 		"If-Match: 1.5", "If-Match: \"1\", \"2\"", "If-Match: 99999999999999999999999",
+		"If-Match: -0", "If-Match: \"+1\"", "If-Match: W/", "If-Match: W/\"x\"",
 	};
 	struct http_result r;
 	int64_t id = world_create_request(&world, ALICE, "svc", 3600);
@@ -144,6 +145,31 @@ START_TEST(test_if_match_malformed_rejected)
 		http_result_free(&r);
 	}
 	ck_assert_int_eq(request_version(id), 1);
+}
+END_TEST
+
+/* If-Match uses the strong comparison (RFC 9110 section 13.1.1): a weak tag never matches. */
+START_TEST(test_if_match_weak_never_matches)
+{
+	struct http_result r;
+	char path[64];
+	int64_t id = world_create_request(&world, ALICE, "svc", 3600);
+	int64_t grant_id = world_make_grant(&world, ALICE, "open");
+
+	ck_assert_int_eq(approve_with(BOB, id, "If-Match: W/\"1\"", &r), 412);
+	ck_assert_str_eq(http_json_string(&r, "code"), "stale_version");
+	ck_assert_msg(strstr(http_json_string(&r, "detail"), "weak") != NULL, "%s", r.body);
+	http_result_free(&r);
+	ck_assert_int_eq(request_version(id), 1);
+
+	snprintf(path, sizeof path, "/v1/grants/%lld/revoke", (long long)grant_id);
+	ck_assert_int_eq(post_with(ROOT, path, "{\"reason\": \"x\"}", "If-Match: W/\"1\"", &r), 412);
+	ck_assert_str_eq(http_json_string(&r, "code"), "stale_version");
+	http_result_free(&r);
+	ck_assert_int_eq(world_count_items(&world, "/v1/grants?status=active"), 1);
+
+	ck_assert_int_eq(approve_with(BOB, id, "If-Match: \"1\"", &r), 200);
+	http_result_free(&r);
 }
 END_TEST
 
@@ -361,6 +387,7 @@ static Suite *idempotency_suite(void)
 	tcase_add_test(versions, test_if_match_stale_changes_nothing);
 	tcase_add_test(versions, test_if_match_stale_on_grant);
 	tcase_add_test(versions, test_if_match_malformed_rejected);
+	tcase_add_test(versions, test_if_match_weak_never_matches);
 	suite_add_tcase(suite, versions);
 
 	tcase_set_timeout(keys, 60);

@@ -4,6 +4,10 @@
  * 127.0.0.1, even to a broker bound to 0.0.0.0.
  */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "tests/unit/test_broker.h"
 
 #include "tests/support/check_main.h"
@@ -279,6 +283,86 @@ START_TEST(test_tls_file_errors_explained)
 }
 END_TEST
 
+/* The reason for a port that is taken is named, and libmicrohttpd's own message does not come first. */
+START_TEST(test_busy_port_explained)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof addr;
+	char listen_address[64], expected[128], message[2048];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+	snprintf(listen_address, sizeof listen_address, "127.0.0.1:%u", ntohs(addr.sin_port));
+	const char *options[] = { "--listen", listen_address, NULL };
+
+	ck_assert_int_ne(run_broker_to_exit(options, message, sizeof message), 0);
+	snprintf(expected, sizeof expected, "address %s is already in use", listen_address);
+	ck_assert_msg(strstr(message, expected) != NULL, "stderr: %s", message);
+	ck_assert_msg(strstr(message, "Failed to bind") == NULL, "stderr: %s", message);
+	close(fd);
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A key that is huge, endless or of another certificate is rejected with its reason. */
+START_TEST(test_tls_key_checked)
+{
+	char dir[256], other_dir[256], cert[320], key[320], other_cert[320], other_key[320];
+	char big[320], message[2048];
+
+	test_make_dir(dir, sizeof dir);
+	test_make_dir(other_dir, sizeof other_dir);
+	if (!make_cert(dir, cert, key, sizeof cert) ||
+	    !make_cert(other_dir, other_cert, other_key, sizeof other_cert)) {
+		test_remove_dir(dir);
+		test_remove_dir(other_dir);
+		return;
+	}
+	const char *endless[] = { "--tls-cert", cert, "--tls-key", "/dev/zero", NULL };
+	ck_assert_int_ne(run_broker_to_exit(endless, message, sizeof message), 0);
+	ck_assert_msg(strstr(message, "the TLS key /dev/zero is larger than 1 MiB") != NULL,
+		      "stderr: %s", message);
+
+	snprintf(big, sizeof big, "%s/big.pem", dir);
+	FILE *f = fopen(big, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("-----BEGIN CERTIFICATE-----\n", f);
+	for (int i = 0; i < 1024 * 1024 / 64 + 1; i++)
+		fputs("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	const char *big_cert[] = { "--tls-cert", big, "--tls-key", key, NULL };
+	ck_assert_int_ne(run_broker_to_exit(big_cert, message, sizeof message), 0);
+	ck_assert_msg(strstr(message, "larger than 1 MiB") != NULL, "stderr: %s", message);
+
+	const char *mismatched[] = { "--tls-cert", cert, "--tls-key", other_key, NULL };
+	ck_assert_int_ne(run_broker_to_exit(mismatched, message, sizeof message), 0);
+	ck_assert_msg(strstr(message, "does not match the certificate") != NULL, "stderr: %s", message);
+	ck_assert_msg(strstr(message, "address in use") == NULL, "stderr: %s", message);
+
+	const char *cert_as_key[] = { "--tls-cert", cert, "--tls-key", other_cert, NULL };
+	ck_assert_int_ne(run_broker_to_exit(cert_as_key, message, sizeof message), 0);
+	ck_assert_msg(strstr(message, "is not a PEM private key") != NULL, "stderr: %s", message);
+
+	write_file(big, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+	const char *bad_cert[] = { "--tls-cert", big, "--tls-key", key, NULL };
+	ck_assert_int_ne(run_broker_to_exit(bad_cert, message, sizeof message), 0);
+	ck_assert_msg(strstr(message, "is not a PEM certificate") != NULL, "stderr: %s", message);
+	test_remove_dir(dir);
+	test_remove_dir(other_dir);
+}
+END_TEST
+
 static Suite *listen_suite(void)
 {
 	Suite *suite = suite_create("broker_listen");
@@ -293,6 +377,8 @@ static Suite *listen_suite(void)
 	tcase_add_test(listening, test_https_serves_loopback);
 	tcase_add_test(listening, test_https_other_cert_refused);
 	tcase_add_test(listening, test_tls_file_errors_explained);
+	tcase_add_test(listening, test_busy_port_explained);
+	tcase_add_test(listening, test_tls_key_checked);
 	suite_add_tcase(suite, listening);
 	return suite;
 }

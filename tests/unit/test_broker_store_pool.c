@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/broker.h"
+#include "broker/reaper.h"
 #include "broker/store.h"
 #include "tests/unit/test_broker.h"
 
@@ -173,6 +175,77 @@ START_TEST(test_undone_write_leaves_nothing)
 }
 END_TEST
 
+/* With every connection lent out, a borrower gives up after its timeout instead of waiting forever. */
+START_TEST(test_acquire_times_out)
+{
+	struct store *borrowed[POOL_SIZE];
+	int64_t started;
+
+	for (int i = 0; i < POOL_SIZE; i++)
+		borrowed[i] = store_pool_acquire(pool);
+	started = time_monotonic_ms();
+	ck_assert_ptr_null(store_pool_acquire_within(pool, 300));
+	ck_assert_int_ge(time_monotonic_ms() - started, 290);
+	ck_assert_int_lt(time_monotonic_ms() - started, 3000);
+	store_pool_release(pool, borrowed[0]);
+	borrowed[0] = store_pool_acquire_within(pool, 300);
+	ck_assert_ptr_nonnull(borrowed[0]);
+	for (int i = 0; i < POOL_SIZE; i++)
+		store_pool_release(pool, borrowed[i]);
+}
+END_TEST
+
+/* Add an active grant that fell due a second ago, through a connection of the pool. */
+static void add_due_grant(struct store_pool *grant_pool)
+{
+	struct grant g = {
+		.principal = "alice", .resource = "svc", .role = "read", .kind = GRANT_JIT,
+		.status = GRANT_ACTIVE, .granted_at = time_now() - 120, .expires_at = time_now() - 1,
+		.reason = "due", .version = 1,
+	};
+	struct store *s = store_pool_acquire(grant_pool);
+
+	ck_assert_int_eq(store_begin_write(s), STORE_OK);
+	ck_assert_int_eq(store_insert_grant(s, &g), STORE_OK);
+	ck_assert_int_eq(store_commit(s), STORE_OK);
+	store_pool_release(grant_pool, s);
+}
+
+/* The reaper has a connection of its own: borrowers holding every pooled one do not delay expiry. */
+START_TEST(test_reaper_needs_no_pooled_connection)
+{
+	struct broker_config config;
+	struct broker b;
+	struct store *borrowed[2];
+	struct reaper *reaper;
+	char path[320], err[512];
+	int64_t expired = 0, deadline;
+
+	snprintf(path, sizeof path, "%s/reaper.db", dir);
+	broker_config_defaults(&config);
+	config.db_path = path;
+	config.pool_size = 2;
+	ck_assert_msg(broker_init(&b, &config, err, sizeof err), "broker_init: %s", err);
+	add_due_grant(b.pool);
+	for (int i = 0; i < 2; i++)
+		borrowed[i] = store_pool_acquire(b.pool);
+	reaper = reaper_start(&b, err, sizeof err);
+	ck_assert_msg(reaper != NULL, "reaper_start: %s", err);
+	deadline = time_monotonic_ms() + 3000;
+	while (expired == 0 && time_monotonic_ms() < deadline) {
+		test_sleep_ms(50);
+		expired = test_db_query_int(path, "SELECT count(*) FROM grants WHERE status = 'expired'");
+	}
+	/* Give the connections back before checking, so that a reaper stuck on them can stop. */
+	for (int i = 0; i < 2; i++)
+		store_pool_release(b.pool, borrowed[i]);
+	broker_signal_stop(&b);
+	reaper_join(reaper);
+	broker_destroy(&b);
+	ck_assert_msg(expired == 1, "the due grant was not expired while the pool was lent out");
+}
+END_TEST
+
 static Suite *store_pool_suite(void)
 {
 	Suite *suite = suite_create("broker_store_pool");
@@ -184,6 +257,8 @@ static Suite *store_pool_suite(void)
 	tcase_add_test(writes, test_own_connection_writes_mix);
 	tcase_add_test(writes, test_nested_write_fails);
 	tcase_add_test(writes, test_undone_write_leaves_nothing);
+	tcase_add_test(writes, test_acquire_times_out);
+	tcase_add_test(writes, test_reaper_needs_no_pooled_connection);
 	suite_add_tcase(suite, writes);
 	return suite;
 }
