@@ -150,6 +150,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 docs/gatehouse.1 $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/gatehoused.8 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -D -m 0644 docs/gatehouse-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/gatehouse-policy.5
 
 clean:
 	rm -rf build

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Measure gatehoused with wrk: requests per second for listing pending requests,
 # printed beside nginx serving the same bytes as a static file (the ceiling), and
-# for approvals. Then bench/console.sh measures the console beside less. Everything
-# listens on and connects to 127.0.0.1 only, and every process this script starts
-# is stopped when it exits, on failure too.
+# for approvals. Then bench/console.sh measures the console beside less, and
+# bench/policy.sh the policy engine beside Cedar. Everything listens on and
+# connects to 127.0.0.1 only, except the npm install in bench/policy.sh, which
+# fetches Cedar from the npm registry. Every process this script starts is
+# stopped when it exits, on failure too.
 #   sh bench/run.sh BUILD_DIR
 # Settings (environment): BENCH_DURATION seconds per measurement (default 10),
 # BENCH_WARMUP seconds of warm-up before each (default 2), BENCH_CONNECTIONS
@@ -29,6 +31,7 @@ uncached_pid=""
 nginx_pid=""
 wrk_pid=""
 console_pid=""
+policy_pid=""
 work=""
 nginx_dir=""
 
@@ -45,6 +48,7 @@ stop_process() {
 }
 
 cleanup() {
+	stop_process "$policy_pid"
 	stop_process "$console_pid"
 	stop_process "$wrk_pid"
 	stop_process "$nginx_pid"
@@ -475,3 +479,10 @@ sh "$bench_dir/console.sh" "$build" &
 console_pid=$!
 wait "$console_pid" || { console_pid=""; fail "the console benchmark failed (its messages are above)"; }
 console_pid=""
+
+# The policy benchmark needs no broker either. policy.sh cleans up after itself when stopped.
+echo
+sh "$bench_dir/policy.sh" "$build" &
+policy_pid=$!
+wait "$policy_pid" || { policy_pid=""; fail "the policy benchmark failed (its messages are above)"; }
+policy_pid=""

@@ -3,7 +3,11 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "console/cli_policy.h"
+
 static const struct console_command commands[] = {
+	{ "policy", "check a policy file, or decide one request with it", cli_policy_run },
+	{ "simulate", "replay past requests through a proposed policy", cli_simulate_run },
 	{ NULL, NULL, NULL },
 };
 

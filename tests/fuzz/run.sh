@@ -33,7 +33,7 @@ case $total_seconds in
 esac
 
 cc=${FUZZ_CC:-clang}
-targets="sanitize input json_codec timeutil"
+targets="sanitize input json_codec timeutil policy"
 build=build/fuzz
 # The Makefile's language and warning flags, with libFuzzer, ASan and UBSan added.
 cflags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer
@@ -48,13 +48,14 @@ target_sources() {
 	input) echo "tui/input.c tui/draw.c tui/theme.c themes/default_theme.c tui/text.c common/strbuf.c common/alloc.c" ;;
 	json_codec) echo "api/json.c api/model.c common/timeutil.c common/alloc.c" ;;
 	timeutil) echo "common/timeutil.c" ;;
+	policy) echo "$(ls policy/*.c) api/json.c api/model.c common/timeutil.c common/strbuf.c common/alloc.c" ;;
 	esac
 }
 
 target_packages() {
 	case $1 in
 	input) echo "ncursesw" ;;
-	json_codec) echo "jansson" ;;
+	json_codec | policy) echo "jansson" ;;
 	esac
 }
 
@@ -100,7 +101,7 @@ fi
 build_target() {
 	binary=$build/fuzz_$1
 	if [ -e "$binary" ] &&
-		[ -z "$(find tui api common themes tests/fuzz -newer "$binary" \( -name '*.c' -o -name '*.h' \) | head -n 1)" ]; then
+		[ -z "$(find tui api common themes policy tests/fuzz -newer "$binary" \( -name '*.c' -o -name '*.h' \) | head -n 1)" ]; then
 		return 0
 	fi
 	mkdir -p "$build"
