@@ -119,7 +119,7 @@ check:
 	$(MAKE) SAN=1 BUILD=build/san unit e2e
 	$(MAKE) fuzz-smoke
 
-unit: $(UNIT_BINS) $(BROKER_BIN)
+unit: $(UNIT_BINS) $(BROKER_BIN) $(CONSOLE_BIN)
 	@GATEHOUSED=$(abspath $(BROKER_BIN)) GATEHOUSE_SOURCE=$(CURDIR) sh tests/unit/run.sh $(UNIT_BINS)
 
 e2e: $(BROKER_BIN) $(CONSOLE_BIN)
