@@ -97,6 +97,27 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_LIB) $(BROKER_LIB) $(CONSOL
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
+# ---- Test-support programs (make e2e, make bench) ----
+# fake_broker stands in for gatehoused in the end-to-end tests and the sync
+# benchmark: canned answers, or one misbehaviour picked by its arguments.
+FAKE_BROKER = $(BUILD)/tests/fake_broker
+
+$(FAKE_BROKER): $(call obj,tests/support/fake_broker.c) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+e2e: $(FAKE_BROKER)
+
+# sync_bench times the console's sync against a broker stand-in (bench/sync.sh).
+SYNC_BENCH = $(BUILD)/bench/sync_bench
+
+$(SYNC_BENCH): $(call obj,bench/sync_bench.c) $(CONSOLE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CONSOLE_LDLIBS)
+
+bench: $(SYNC_BENCH)
+# ---- end of the test-support programs ----
+
 # ---- Benchmark tools (make bench) ----
 # pty_timer times a terminal program's screens on a pseudo-terminal (forkpty(3), in
 # libutil); make_cache writes a console cache of N pending requests with the cache API.

@@ -486,3 +486,7 @@ sh "$bench_dir/policy.sh" "$build" &
 policy_pid=$!
 wait "$policy_pid" || { policy_pid=""; fail "the policy benchmark failed (its messages are above)"; }
 policy_pid=""
+
+# The console's sync and its idle cost: bench/sync.sh (no wrk or nginx needed).
+echo
+sh "$bench_dir/sync.sh" "$build" || fail "the sync benchmark failed (its messages are above)"

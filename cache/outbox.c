@@ -12,7 +12,7 @@
 
 #define OUTBOX_ITEM_COLUMNS \
 	"id, idempotency_key, method, path, body, if_match, object_kind, object_id, label," \
-	" state, attempts, created_at, updated_at, last_status, last_error"
+	" state, attempts, created_at, updated_at, last_status, last_error, replaced_by"
 
 static const char *const state_names[] = {
 	[OUTBOX_QUEUED] = "queued",
@@ -20,6 +20,8 @@ static const char *const state_names[] = {
 	[OUTBOX_DONE] = "done",
 	[OUTBOX_FAILED] = "failed",
 	[OUTBOX_CONFLICT] = "conflict",
+	[OUTBOX_DROPPED] = "dropped",
+	[OUTBOX_RETRIED] = "retried",
 };
 
 #define STATE_COUNT (sizeof state_names / sizeof state_names[0])
@@ -63,22 +65,54 @@ static bool generate_key(char key[OUTBOX_KEY_SIZE])
  * program but may roll back after power loss or an OS crash. A user's write
  * commits with synchronous=FULL, which syncs the WAL, so that it survives both.
  * Inside the caller's transaction the caller's commit decides instead.
+ * Returns false on failure. durable_end restores the mode when *own_commit is set.
  */
-static int64_t insert_durably(struct cache *cache, sqlite3_stmt *statement, const char *label)
+static bool durable_begin(struct cache *cache, bool *own_commit)
 {
-	bool own_commit = sqlite3_get_autocommit(cache->db);
+	*own_commit = sqlite3_get_autocommit(cache->db);
+	return !*own_commit || cache_exec(cache, "PRAGMA synchronous = FULL", "set synchronous mode");
+}
+
+static void durable_end(struct cache *cache, bool own_commit)
+{
+	/* Not checked: the write is stored either way, and FULL is only slower. */
+	if (own_commit)
+		sqlite3_exec(cache->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+}
+
+static bool make_key(struct cache *cache, const char *label, char key[OUTBOX_KEY_SIZE])
+{
+	if (generate_key(key))
+		return true;
+	return cache_fail_plain(cache, "queue outbox item \"%s\": the system's random source failed",
+				label ? label : "");
+}
+
+/* Insert a queued item with key; returns its id, or -1. */
+static int64_t insert_item(struct cache *cache, const struct outbox_item *item, const char *key)
+{
+	sqlite3_stmt *statement = cache_prepare(cache,
+		"INSERT INTO outbox (idempotency_key, method, path, body, if_match, object_kind,"
+		" object_id, label, state, created_at, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9)");
 	int64_t id = -1;
 
-	if (own_commit && !cache_exec(cache, "PRAGMA synchronous = FULL", "set synchronous mode"))
+	if (!statement)
 		return -1;
+	cache_bind_text(statement, 1, key);
+	cache_bind_text(statement, 2, item->method);
+	cache_bind_text(statement, 3, item->path);
+	cache_bind_text(statement, 4, item->body);
+	cache_bind_optional(statement, 5, item->if_match);
+	cache_bind_text(statement, 6, item->object_kind);
+	cache_bind_optional(statement, 7, item->object_id);
+	cache_bind_text(statement, 8, item->label);
+	sqlite3_bind_int64(statement, 9, time_now());
 	if (sqlite3_step(statement) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(cache->db);
 	else
-		cache_fail(cache, "queue outbox item \"%s\"", label ? label : "");
-	sqlite3_reset(statement);
-	/* Not checked: the write is queued either way, and FULL is only slower. */
-	if (own_commit)
-		sqlite3_exec(cache->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+		cache_fail(cache, "queue outbox item \"%s\"", item->label ? item->label : "");
+	sqlite3_finalize(statement);
 	return id;
 }
 
@@ -86,32 +120,19 @@ int64_t cache_outbox_add(struct cache *cache, const char *method, const char *pa
 			 const char *body, int64_t if_match, const char *object_kind,
 			 int64_t object_id, const char *label, char key_out[OUTBOX_KEY_SIZE])
 {
-	sqlite3_stmt *statement;
-	int64_t now = time_now();
+	/* The strings are only read: the casts let one struct carry them to the insert. */
+	const struct outbox_item item = {
+		.method = (char *)method, .path = (char *)path, .body = (char *)body,
+		.if_match = if_match, .object_kind = (char *)object_kind, .object_id = object_id,
+		.label = (char *)label,
+	};
+	bool own_commit;
 	int64_t id;
 
-	if (!generate_key(key_out)) {
-		cache_fail_plain(cache, "queue outbox item \"%s\": the system's random source failed",
-				 label ? label : "");
+	if (!make_key(cache, label, key_out) || !durable_begin(cache, &own_commit))
 		return -1;
-	}
-	statement = cache_prepare(cache,
-		"INSERT INTO outbox (idempotency_key, method, path, body, if_match, object_kind,"
-		" object_id, label, state, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?9)");
-	if (!statement)
-		return -1;
-	cache_bind_text(statement, 1, key_out);
-	cache_bind_text(statement, 2, method);
-	cache_bind_text(statement, 3, path);
-	cache_bind_text(statement, 4, body);
-	cache_bind_optional(statement, 5, if_match);
-	cache_bind_text(statement, 6, object_kind);
-	cache_bind_optional(statement, 7, object_id);
-	cache_bind_text(statement, 8, label);
-	sqlite3_bind_int64(statement, 9, now);
-	id = insert_durably(cache, statement, label);
-	sqlite3_finalize(statement);
+	id = insert_item(cache, &item, key_out);
+	durable_end(cache, own_commit);
 	return id;
 }
 
@@ -132,6 +153,7 @@ static void read_item(sqlite3_stmt *statement, struct outbox_item *item)
 	item->updated_at = sqlite3_column_int64(statement, 12);
 	item->last_status = sqlite3_column_int(statement, 13);
 	item->last_error = cache_column_strdup(statement, 14);
+	item->replaced_by = sqlite3_column_int64(statement, 15);
 }
 
 enum cache_result cache_outbox_claim_next(struct cache *cache, int64_t stale_after_seconds,
@@ -206,6 +228,135 @@ int64_t cache_outbox_fail_unsent(struct cache *cache, const char *error)
 	ok = cache_step_done(cache, statement, "fail unsent outbox items");
 	sqlite3_finalize(statement);
 	return ok ? sqlite3_changes(cache->db) : -1;
+}
+
+int64_t cache_outbox_requeue_sending(struct cache *cache)
+{
+	sqlite3_stmt *statement = cache_prepare(cache,
+		"UPDATE outbox SET state = 'queued', updated_at = ?1 WHERE state = 'sending'");
+	int64_t requeued = -1;
+
+	if (!statement)
+		return -1;
+	sqlite3_bind_int64(statement, 1, time_now());
+	if (cache_step_done(cache, statement, "requeue outbox items left sending"))
+		requeued = sqlite3_changes(cache->db);
+	sqlite3_finalize(statement);
+	return requeued;
+}
+
+enum cache_result cache_outbox_get(struct cache *cache, int64_t id, struct outbox_item *item)
+{
+	sqlite3_stmt *statement = cache_prepare(cache,
+		"SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox WHERE id = ?1");
+	enum cache_result result = CACHE_ERROR;
+	int rc;
+
+	memset(item, 0, sizeof *item);
+	if (!statement)
+		return CACHE_ERROR;
+	sqlite3_bind_int64(statement, 1, id);
+	rc = sqlite3_step(statement);
+	if (rc == SQLITE_ROW) {
+		read_item(statement, item);
+		result = CACHE_FOUND;
+	} else if (rc == SQLITE_DONE) {
+		result = CACHE_NOT_FOUND;
+	} else {
+		cache_fail(cache, "read outbox item %lld", (long long)id);
+	}
+	sqlite3_finalize(statement);
+	return result;
+}
+
+/* Load an item that must exist and be in one of the states of mask (bits of 1 << state). */
+static bool get_in_state(struct cache *cache, int64_t id, unsigned mask, const char *operation,
+			 struct outbox_item *item)
+{
+	enum cache_result found = cache_outbox_get(cache, id, item);
+
+	if (found == CACHE_ERROR)
+		return false;
+	if (found == CACHE_NOT_FOUND)
+		return cache_fail_plain(cache, "%s outbox item %lld: not found", operation,
+					(long long)id);
+	if (mask & (1u << item->state))
+		return true;
+	cache_fail_plain(cache, "%s outbox item %lld: it is %s", operation, (long long)id,
+			 outbox_state_name(item->state));
+	outbox_item_free(item);
+	return false;
+}
+
+static bool mark_retried(struct cache *cache, int64_t id, int64_t replaced_by)
+{
+	sqlite3_stmt *statement = cache_prepare(cache,
+		"UPDATE outbox SET state = 'retried', replaced_by = ?1, updated_at = ?2 WHERE id = ?3");
+	bool ok;
+
+	if (!statement)
+		return false;
+	sqlite3_bind_int64(statement, 1, replaced_by);
+	sqlite3_bind_int64(statement, 2, time_now());
+	sqlite3_bind_int64(statement, 3, id);
+	ok = cache_step_done(cache, statement, "mark outbox item retried");
+	sqlite3_finalize(statement);
+	return ok;
+}
+
+int64_t cache_outbox_requeue_as_new(struct cache *cache, int64_t id, int64_t if_match,
+				    char key_out[OUTBOX_KEY_SIZE])
+{
+	const unsigned retryable = 1u << OUTBOX_FAILED | 1u << OUTBOX_CONFLICT;
+	struct outbox_item old;
+	int64_t new_id = -1;
+	bool own_commit;
+
+	if (!durable_begin(cache, &own_commit))
+		return -1;
+	if (!cache_savepoint_begin(cache)) {
+		durable_end(cache, own_commit);
+		return -1;
+	}
+	if (get_in_state(cache, id, retryable, "retry", &old)) {
+		old.if_match = if_match;
+		if (make_key(cache, old.label, key_out))
+			new_id = insert_item(cache, &old, key_out);
+		if (new_id > 0 && !mark_retried(cache, id, new_id))
+			new_id = -1;
+		outbox_item_free(&old);
+	}
+	if (!cache_savepoint_end(cache, new_id > 0))
+		new_id = -1;
+	durable_end(cache, own_commit);
+	return new_id;
+}
+
+bool cache_outbox_drop(struct cache *cache, int64_t id)
+{
+	const unsigned droppable = 1u << OUTBOX_QUEUED | 1u << OUTBOX_FAILED | 1u << OUTBOX_CONFLICT;
+	/* The state test is repeated in the UPDATE, because a sender may claim the item in between. */
+	sqlite3_stmt *statement = cache_prepare(cache,
+		"UPDATE outbox SET state = 'dropped', updated_at = ?1"
+		" WHERE id = ?2 AND state IN ('queued', 'failed', 'conflict')");
+	struct outbox_item item;
+	bool ok;
+
+	if (!statement)
+		return false;
+	sqlite3_bind_int64(statement, 1, time_now());
+	sqlite3_bind_int64(statement, 2, id);
+	ok = cache_step_done(cache, statement, "drop outbox item");
+	sqlite3_finalize(statement);
+	if (!ok || sqlite3_changes(cache->db) == 1)
+		return ok;
+	/* Nothing changed: name the state that kept it. */
+	if (get_in_state(cache, id, droppable, "drop", &item)) {
+		outbox_item_free(&item);
+		return cache_fail_plain(cache, "drop outbox item %lld: it changed meanwhile",
+					(long long)id);
+	}
+	return false;
 }
 
 int64_t cache_outbox_pending_count(struct cache *cache)

@@ -23,6 +23,8 @@ enum outbox_state {
 	OUTBOX_DONE,                /* the broker accepted it */
 	OUTBOX_FAILED,              /* the broker rejected it: see last_status and last_error */
 	OUTBOX_CONFLICT,            /* the object changed first (409 or 412) */
+	OUTBOX_DROPPED,             /* the user dropped it: never sent again */
+	OUTBOX_RETRIED,             /* the user queued it again as the item replaced_by */
 };
 
 const char *outbox_state_name(enum outbox_state state);
@@ -43,6 +45,7 @@ struct outbox_item {
 	int64_t updated_at;
 	int last_status;            /* the last HTTP status, 0 before any */
 	char *last_error;
+	int64_t replaced_by;        /* for OUTBOX_RETRIED: the item queued in its place, else 0 */
 };
 
 /*
@@ -78,6 +81,35 @@ bool cache_outbox_mark(struct cache *cache, int64_t id, enum outbox_state state,
  * URL. Returns how many items it marked, or -1 on failure.
  */
 int64_t cache_outbox_fail_unsent(struct cache *cache, const char *error);
+
+/*
+ * Put every item marked as sending back in the queue, and return how many
+ * (-1 on failure). A console calls it when it starts: such an item was
+ * claimed by a run that was killed before it recorded the response, or by
+ * another console on the same file, and its Idempotency-Key makes sending it
+ * again harmless either way.
+ */
+int64_t cache_outbox_requeue_sending(struct cache *cache);
+
+/* Load one item; on CACHE_FOUND the caller frees *item with outbox_item_free. */
+enum cache_result cache_outbox_get(struct cache *cache, int64_t id, struct outbox_item *item);
+
+/*
+ * Queue a failed or conflicting item again as a new item, with a new
+ * Idempotency-Key and if_match as its version, and mark the old one
+ * OUTBOX_RETRIED with replaced_by naming the new one, in one transaction.
+ * Returns the new item's id, or -1 when the old item is missing or in
+ * another state, or on failure.
+ */
+int64_t cache_outbox_requeue_as_new(struct cache *cache, int64_t id, int64_t if_match,
+				    char key_out[OUTBOX_KEY_SIZE]);
+
+/*
+ * Mark an item that is queued, failed or conflicting as OUTBOX_DROPPED, so
+ * that it is never sent. Fails, naming the state, for an item being sent
+ * (its request may be at the broker already) or already finished.
+ */
+bool cache_outbox_drop(struct cache *cache, int64_t id);
 
 /* Count the items queued or being sent. */
 int64_t cache_outbox_pending_count(struct cache *cache);

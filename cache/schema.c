@@ -111,6 +111,39 @@ static const char *const migrations[] = {
 	"CREATE INDEX grants_active_rows ON grants (status, expires_at, id, kind, principal,"
 	"  resource, role, granted_at, version) WHERE status = 'active';"
 	"DROP INDEX grants_by_status;",
+
+	/*
+	 * 3: two more outbox states, dropped by the user and retried as a new
+	 * item (replaced_by names it). SQLite cannot change a CHECK constraint in
+	 * place, so the table is copied into a new one.
+	 */
+	"CREATE TABLE outbox_v3 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  idempotency_key TEXT UNIQUE NOT NULL,"
+	"  method TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  body TEXT,"
+	"  if_match INTEGER,"
+	"  object_kind TEXT,"
+	"  object_id INTEGER,"
+	"  label TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (state IN ('queued', 'sending', 'done', 'failed', 'conflict', 'dropped',"
+	"                     'retried')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  last_status INTEGER,"
+	"  last_error TEXT,"
+	"  replaced_by INTEGER"
+	");"
+	"INSERT INTO outbox_v3 (id, idempotency_key, method, path, body, if_match, object_kind,"
+	"  object_id, label, state, attempts, created_at, updated_at, last_status, last_error)"
+	" SELECT id, idempotency_key, method, path, body, if_match, object_kind, object_id, label,"
+	"  state, attempts, created_at, updated_at, last_status, last_error FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v3 RENAME TO outbox;"
+	"CREATE INDEX outbox_by_state ON outbox (state, id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

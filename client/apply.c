@@ -6,6 +6,7 @@
 
 #include "api/json.h"
 #include "cache/objects.h"
+#include "common/alloc.h"
 
 int apply_object_kind(const char *name)
 {
@@ -38,47 +39,62 @@ static void describe_invalid(const char *what, const json_t *json, const char *i
 		snprintf(err, errlen, "invalid %s from the broker: %s", what, reason);
 }
 
-enum apply_result apply_request(struct cache *cache, const json_t *json, char *err,
-				size_t errlen)
+/* Decode a request and store it with text as its JSON, or json encoded again when text is NULL. */
+static enum apply_result store_request(struct cache *cache, const json_t *json, const char *text,
+				       char *err, size_t errlen)
 {
 	struct access_request request;
 	char decode_error[256];
-	char *text;
+	char *encoded = NULL;
 	bool ok;
 
 	if (!request_from_json(json, &request, decode_error, sizeof decode_error)) {
 		describe_invalid("request", json, "id", decode_error, err, errlen);
 		return APPLY_INVALID;
 	}
-	text = dump_json(json);
+	if (!text)
+		text = encoded = dump_json(json);
 	ok = text && cache_put_request(cache, &request, text);
 	if (!ok)
 		snprintf(err, errlen, "storing request %lld failed: %s", (long long)request.id,
 			 text ? cache_last_error(cache) : "out of memory");
-	free(text);
+	free(encoded);
 	access_request_free(&request);
 	return ok ? APPLY_STORED : APPLY_CACHE_ERROR;
 }
 
-enum apply_result apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen)
+static enum apply_result store_grant(struct cache *cache, const json_t *json, const char *text,
+				     char *err, size_t errlen)
 {
 	struct grant grant;
 	char decode_error[256];
-	char *text;
+	char *encoded = NULL;
 	bool ok;
 
 	if (!grant_from_json(json, &grant, decode_error, sizeof decode_error)) {
 		describe_invalid("grant", json, "id", decode_error, err, errlen);
 		return APPLY_INVALID;
 	}
-	text = dump_json(json);
+	if (!text)
+		text = encoded = dump_json(json);
 	ok = text && cache_put_grant(cache, &grant, text);
 	if (!ok)
 		snprintf(err, errlen, "storing grant %lld failed: %s", (long long)grant.id,
 			 text ? cache_last_error(cache) : "out of memory");
-	free(text);
+	free(encoded);
 	grant_free(&grant);
 	return ok ? APPLY_STORED : APPLY_CACHE_ERROR;
+}
+
+enum apply_result apply_request(struct cache *cache, const json_t *json, char *err,
+				size_t errlen)
+{
+	return store_request(cache, json, NULL, err, errlen);
+}
+
+enum apply_result apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen)
+{
+	return store_grant(cache, json, NULL, err, errlen);
 }
 
 enum apply_result apply_object(struct cache *cache, enum cache_object_kind kind,
@@ -87,6 +103,19 @@ enum apply_result apply_object(struct cache *cache, enum cache_object_kind kind,
 	if (kind == CACHE_REQUESTS)
 		return apply_request(cache, json, err, errlen);
 	return apply_grant(cache, json, err, errlen);
+}
+
+enum apply_result apply_object_as_sent(struct cache *cache, enum cache_object_kind kind,
+				       const json_t *json, const char *text, size_t length,
+				       char *err, size_t errlen)
+{
+	char *copy = xstrndup(text, length);
+	enum apply_result result = kind == CACHE_REQUESTS ?
+		store_request(cache, json, copy, err, errlen) :
+		store_grant(cache, json, copy, err, errlen);
+
+	free(copy);
+	return result;
 }
 
 enum apply_result apply_audit_entry(struct cache *cache, const json_t *json, char *err,

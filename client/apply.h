@@ -36,6 +36,13 @@ enum apply_result apply_request(struct cache *cache, const json_t *json, char *e
 enum apply_result apply_grant(struct cache *cache, const json_t *json, char *err, size_t errlen);
 enum apply_result apply_object(struct cache *cache, enum cache_object_kind kind,
 			       const json_t *json, char *err, size_t errlen);
+/*
+ * Decode json as apply_object() does, but store text, length bytes that are
+ * json as the broker sent it, instead of encoding json again.
+ */
+enum apply_result apply_object_as_sent(struct cache *cache, enum cache_object_kind kind,
+				       const json_t *json, const char *text, size_t length,
+				       char *err, size_t errlen);
 /* Decode an audit entry and put it into the cache. */
 enum apply_result apply_audit_entry(struct cache *cache, const json_t *json, char *err,
 				    size_t errlen);

@@ -41,6 +41,18 @@ int64_t backoff_next_delay_ms(struct backoff *backoff)
 	return delay > backoff->max_ms ? backoff->max_ms : delay;
 }
 
+int64_t backoff_delay_after_ms(struct backoff *backoff, int64_t retry_after_seconds)
+{
+	int64_t delay = backoff_next_delay_ms(backoff);
+
+	if (retry_after_seconds < 0)
+		return delay;
+	if (retry_after_seconds >= BACKOFF_RETRY_AFTER_MAX_MS / 1000)
+		return BACKOFF_RETRY_AFTER_MAX_MS;
+	delay = retry_after_seconds * 1000;
+	return delay < backoff->first_ms ? backoff->first_ms : delay;
+}
+
 void backoff_reset(struct backoff *backoff)
 {
 	backoff->next_base_ms = backoff->first_ms;

@@ -250,6 +250,7 @@ static void request_free(struct http_request *request)
 	free(request->method);
 	free(request->path);
 	free(request->etag);
+	free(request->retry_after);
 	strbuf_free(&request->body);
 	free(request);
 }
@@ -309,10 +310,14 @@ static size_t collect_header(char *line, size_t size, size_t count, void *userda
 	/* A new status line (after a 100 Continue) starts a new set of headers. */
 	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
 		xfree_str(&request->etag);
+		xfree_str(&request->retry_after);
 		request->replayed = false;
 	} else if (n > 5 && strncasecmp(line, "ETag:", 5) == 0) {
 		free(request->etag);
 		request->etag = header_value(line, n, 5);
+	} else if (n > 12 && strncasecmp(line, "Retry-After:", 12) == 0) {
+		free(request->retry_after);
+		request->retry_after = header_value(line, n, 12);
 	} else if (n > 18 && strncasecmp(line, "Idempotent-Replay:", 18) == 0) {
 		char *value = header_value(line, n, 18);
 		request->replayed = strcasecmp(value, "true") == 0;
@@ -392,6 +397,12 @@ static void set_transport_options(struct http_request *request)
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, &request->auth_node);
 	if (!client->use_proxy_environment)
 		curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+	/*
+	 * The default since libcurl 7.42.1, set because the token depends on it:
+	 * headers of CURLOPT_HTTPHEADER, Authorization included, never go into the
+	 * CONNECT request that opens a tunnel through a proxy, only into the tunnel.
+	 */
+	curl_easy_setopt(easy, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
 	if (client->insecure_tls) {
 		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -35,8 +35,11 @@ struct http_client_options {
 	bool insecure_tls;              /* skip TLS certificate and host checks (default: verify) */
 	const char *ca_file;            /* a PEM bundle to trust instead of the system's, or NULL */
 	/*
-	 * Honour http_proxy, https_proxy and no_proxy. Off by default, so that
-	 * a proxy variable set for other programs never receives the token.
+	 * Honour http_proxy, https_proxy, all_proxy and no_proxy as libcurl reads
+	 * them. Off by default, so that a proxy variable set for other programs
+	 * never receives the token. An https:// broker is reached through a
+	 * CONNECT tunnel, which carries the token encrypted past the proxy. For an
+	 * http:// broker the proxy receives the calls, token and all.
 	 */
 	bool use_proxy_environment;
 	long connect_timeout_ms;        /* 0: HTTP_DEFAULT_CONNECT_TIMEOUT_MS */
@@ -76,6 +79,12 @@ struct http_response {
 	size_t body_length;
 	json_t *json;                   /* the parsed body when it is JSON, else NULL */
 	const char *etag;               /* the ETag header, or NULL */
+	/*
+	 * The wait that a Retry-After header requests, in seconds from now
+	 * (delay-seconds, or an HTTP-date less the current time, 0 for a date
+	 * in the past), or -1 without a header that parses.
+	 */
+	int64_t retry_after_seconds;
 	bool replayed;                  /* Idempotent-Replay: true */
 	const char *problem_code;       /* from an application/problem+json body, or NULL */
 	const char *problem_detail;

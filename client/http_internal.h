@@ -51,6 +51,7 @@ struct http_request {
 	char *path;
 	struct strbuf body;
 	char *etag;
+	char *retry_after;              /* the Retry-After header as received, or NULL */
 	bool replayed;
 	bool too_large;
 	bool completing;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client/http_internal.h"
@@ -189,6 +190,35 @@ static void describe_status(struct http_request *request, struct response_parts 
 	}
 }
 
+/* The maximum Retry-After, in seconds: a larger value reads as this, which no caller waits out. */
+#define RETRY_AFTER_MAX_SECONDS (365LL * 24 * 3600)
+
+/*
+ * Read a Retry-After value (RFC 9110, section 10.2.3): delay-seconds, or an
+ * HTTP-date, which curl_getdate() parses in all three of its formats.
+ * Returns seconds from now, or -1 when the value is neither.
+ */
+static int64_t parse_retry_after(const char *value)
+{
+	int64_t seconds = 0;
+	time_t date;
+
+	if (!value || !*value)
+		return -1;
+	if (value[strspn(value, "0123456789")] == '\0') {
+		for (const char *p = value; *p && seconds < RETRY_AFTER_MAX_SECONDS; p++)
+			seconds = seconds * 10 + (*p - '0');
+		return seconds < RETRY_AFTER_MAX_SECONDS ? seconds : RETRY_AFTER_MAX_SECONDS;
+	}
+	date = curl_getdate(value, NULL);
+	if (date == -1)
+		return -1;
+	seconds = (int64_t)date - time_now();
+	if (seconds < 0)
+		return 0;
+	return seconds < RETRY_AFTER_MAX_SECONDS ? seconds : RETRY_AFTER_MAX_SECONDS;
+}
+
 /* Fill the response of a transfer that received a whole HTTP response. */
 static void read_response(struct http_request *request, struct response_parts *parts)
 {
@@ -199,6 +229,7 @@ static void read_response(struct http_request *request, struct response_parts *p
 	curl_easy_getinfo(request->easy, CURLINFO_CONTENT_TYPE, &content_type);
 	r->etag = request->etag;
 	r->replayed = request->replayed;
+	r->retry_after_seconds = parse_retry_after(request->retry_after);
 	if (request->body.len > 0 && is_json_type(content_type))
 		parse_json_body(request, parts);
 	if (parts->error.len > 0)
@@ -283,6 +314,7 @@ void http_request_complete(struct http_request *request)
 	struct http_response *r = &parts.response;
 
 	r->curl_code = request->result;
+	r->retry_after_seconds = -1;
 	r->duration_ms = time_monotonic_ms() - request->started_ms;
 	if (request->result == CURLE_OK) {
 		read_response(request, &parts);

@@ -8,40 +8,14 @@
 #include <string.h>
 
 #include "client/apply.h"
-#include "client/backoff.h"
+#include "client/outbox_internal.h"
 #include "client/outbox_message.h"
 #include "common/alloc.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 
-#define BULK_REVOKE_PATH "/v1/grants/revoke"
 /* The broker requires a reason even for a dry run, which revokes nothing. */
 #define DRY_RUN_REASON "dry run: count the grants a bulk revoke would take"
-
-struct dry_run {
-	struct outbox_sender *sender;
-	struct dry_run *prev;
-	struct dry_run *next;
-	struct http_request *call;
-	outbox_dry_run_callback callback;
-	void *ctx;
-};
-
-struct outbox_sender {
-	struct http_client *http;
-	struct cache *cache;
-	struct sync *sync;
-	struct outbox_callbacks callbacks;
-	void *ctx;
-	int64_t stale_after_seconds;
-	bool sending;
-	struct outbox_item item;    /* the claimed item while sending */
-	struct http_request *call;
-	int64_t retry_at_ms;        /* time_monotonic_ms of the next try, 0 for none */
-	struct backoff backoff;
-	struct dry_run *dry_runs;
-	char error[512];
-};
 
 struct outbox_sender *outbox_sender_new(struct http_client *http, struct cache *cache,
 					struct sync *sync, const struct outbox_callbacks *callbacks,
@@ -60,17 +34,31 @@ struct outbox_sender *outbox_sender_new(struct http_client *http, struct cache *
 	return sender;
 }
 
-static void dry_run_free(struct dry_run *run)
+struct outbox_side_call *outbox_side_call_new(struct outbox_sender *sender, void *ctx)
 {
-	struct outbox_sender *sender = run->sender;
+	struct outbox_side_call *side = xcalloc(1, sizeof *side);
 
-	if (run->prev)
-		run->prev->next = run->next;
+	side->sender = sender;
+	side->ctx = ctx;
+	side->next = sender->side_calls;
+	if (sender->side_calls)
+		sender->side_calls->prev = side;
+	sender->side_calls = side;
+	return side;
+}
+
+void outbox_side_call_free(struct outbox_side_call *side)
+{
+	struct outbox_sender *sender = side->sender;
+
+	if (side->prev)
+		side->prev->next = side->next;
 	else
-		sender->dry_runs = run->next;
-	if (run->next)
-		run->next->prev = run->prev;
-	free(run);
+		sender->side_calls = side->next;
+	if (side->next)
+		side->next->prev = side->prev;
+	outbox_item_free(&side->item);
+	free(side);
 }
 
 void outbox_sender_free(struct outbox_sender *sender)
@@ -80,11 +68,21 @@ void outbox_sender_free(struct outbox_sender *sender)
 	if (sender->call)
 		http_client_cancel(sender->http, sender->call);
 	outbox_item_free(&sender->item);
-	while (sender->dry_runs) {
-		http_client_cancel(sender->http, sender->dry_runs->call);
-		dry_run_free(sender->dry_runs);
+	while (sender->side_calls) {
+		http_client_cancel(sender->http, sender->side_calls->call);
+		outbox_side_call_free(sender->side_calls);
 	}
 	free(sender);
+}
+
+int64_t outbox_sender_resume(struct outbox_sender *sender)
+{
+	int64_t requeued = cache_outbox_requeue_sending(sender->cache);
+
+	if (requeued < 0)
+		snprintf(sender->error, sizeof sender->error, "%s", cache_last_error(sender->cache));
+	outbox_sender_kick(sender);
+	return requeued;
 }
 
 void outbox_sender_set_stale_after(struct outbox_sender *sender, int64_t seconds)
@@ -130,8 +128,8 @@ static void handle_retry(struct outbox_sender *sender, const struct outbox_item 
 			 const struct http_response *response, struct outbox_result *result,
 			 struct strbuf *message)
 {
-	int64_t delay_ms = response->status == 401 ? SYNC_UNAUTHORIZED_RETRY_MS
-						   : backoff_next_delay_ms(&sender->backoff);
+	int64_t delay_ms = response->status == 401 ? SYNC_UNAUTHORIZED_RETRY_MS :
+			   backoff_delay_after_ms(&sender->backoff, response->retry_after_seconds);
 
 	sender->retry_at_ms = time_monotonic_ms() + delay_ms;
 	outbox_message_retry(response, delay_ms, message);
@@ -437,57 +435,72 @@ int64_t outbox_queue_bulk_revoke(struct outbox_sender *sender, const char *princ
 	return id;
 }
 
+bool outbox_read_matched(const struct http_response *response, int64_t *matched,
+			 const char **message)
+{
+	json_t *value = json_object_get(response->json, "matched");
+
+	*matched = -1;
+	if (response->error) {
+		*message = response->error;
+		return false;
+	}
+	if (!json_is_integer(value) || json_integer_value(value) < 0) {
+		*message = "the broker's response is invalid: field \"matched\": expected a whole "
+			   "number";
+		return false;
+	}
+	*matched = (int64_t)json_integer_value(value);
+	return true;
+}
+
 static void on_dry_run(void *ctx, const struct http_response *response)
 {
-	struct dry_run *run = ctx;
+	struct outbox_side_call *side = ctx;
 	struct outbox_dry_run result = { .matched = -1 };
-	json_t *matched = json_object_get(response->json, "matched");
-	outbox_dry_run_callback callback = run->callback;
-	void *callback_ctx = run->ctx;
+	outbox_dry_run_callback callback = side->dry_run_done;
+	void *callback_ctx = side->ctx;
 
-	if (response->error) {
-		result.message = response->error;
-	} else if (!json_is_integer(matched) || json_integer_value(matched) < 0) {
-		result.message = "the broker's response is invalid: field \"matched\": expected a "
-				 "whole number";
-	} else {
-		result.ok = true;
-		result.matched = (int64_t)json_integer_value(matched);
-	}
-	dry_run_free(run);
+	result.ok = outbox_read_matched(response, &result.matched, &result.message);
+	outbox_side_call_free(side);
 	callback(callback_ctx, &result);
+}
+
+bool outbox_send_dry_run(struct outbox_side_call *side, const char *principal,
+			 const char *resource, http_callback done)
+{
+	struct outbox_sender *sender = side->sender;
+	json_t *body = bulk_body(sender, principal, resource, DRY_RUN_REASON);
+	char *text;
+
+	if (!body)
+		return false;
+	json_object_set_new(body, "dry_run", json_true());
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!text) {
+		snprintf(sender->error, sizeof sender->error, "out of memory");
+		return false;
+	}
+	side->call = http_client_send(sender->http, "POST", BULK_REVOKE_PATH, text, NULL, done,
+				      side);
+	free(text);
+	if (!side->call)
+		snprintf(sender->error, sizeof sender->error, "the dry run could not be started");
+	return side->call != NULL;
 }
 
 bool outbox_dry_run_bulk(struct outbox_sender *sender, const char *principal,
 			 const char *resource, outbox_dry_run_callback callback, void *ctx)
 {
-	json_t *body = callback ? bulk_body(sender, principal, resource, DRY_RUN_REASON) : NULL;
-	struct dry_run *run;
-	char *text;
+	struct outbox_side_call *side;
 
-	if (!body) {
-		json_decref(body);
+	if (!callback)
 		return false;
-	}
-	json_object_set_new(body, "dry_run", json_true());
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	if (!text)
-		return false;
-	run = xcalloc(1, sizeof *run);
-	run->sender = sender;
-	run->callback = callback;
-	run->ctx = ctx;
-	run->call = http_client_send(sender->http, "POST", BULK_REVOKE_PATH, text, NULL, on_dry_run,
-				     run);
-	free(text);
-	if (!run->call) {
-		free(run);
-		return false;
-	}
-	run->next = sender->dry_runs;
-	if (sender->dry_runs)
-		sender->dry_runs->prev = run;
-	sender->dry_runs = run;
-	return true;
+	side = outbox_side_call_new(sender, ctx);
+	side->dry_run_done = callback;
+	if (outbox_send_dry_run(side, principal, resource, on_dry_run))
+		return true;
+	outbox_side_call_free(side);
+	return false;
 }

@@ -79,6 +79,16 @@ struct outbox_sender *outbox_sender_new(struct http_client *http, struct cache *
  * sent stays marked as sending and is sent again, with its key, once stale.
  */
 void outbox_sender_free(struct outbox_sender *sender);
+/*
+ * Put the items left in the sending state back in the queue, then start
+ * sending: a console calls it once at start, before anything else sends.
+ * Such an item was claimed by a run killed before it recorded the response
+ * (or by another console on the same cache), and its Idempotency-Key makes
+ * sending it again harmless, so it need not wait OUTBOX_STALE_AFTER_SECONDS.
+ * Returns how many items it requeued, or -1 with the reason in
+ * outbox_last_error().
+ */
+int64_t outbox_sender_resume(struct outbox_sender *sender);
 /* Change how long an item may stay in the sending state before it is sent again. */
 void outbox_sender_set_stale_after(struct outbox_sender *sender, int64_t seconds);
 
@@ -122,5 +132,43 @@ void outbox_tick(struct outbox_sender *sender, int64_t now_ms);
  */
 bool outbox_dry_run_bulk(struct outbox_sender *sender, const char *principal,
 			 const char *resource, outbox_dry_run_callback callback, void *ctx);
+
+/*
+ * What outbox_review_retry() found, valid only during the callback. message
+ * may quote the broker: sanitize it before drawing.
+ */
+struct outbox_review {
+	int64_t item_id;
+	bool ok;                    /* false when the broker could not be asked: message says why */
+	bool applies;               /* the action would still change something: ask, then outbox_retry() */
+	int64_t version;            /* the object's version now, for outbox_retry(); 0 for a bulk write */
+	const char *message;        /* the question to ask, or why there is nothing to retry */
+};
+
+typedef void (*outbox_review_callback)(void *ctx, const struct outbox_review *review);
+
+/*
+ * Prepare the retry of a failed or conflicting item: read its object from
+ * the broker again (into the cache too), or count what a bulk revoke would
+ * take now, and describe what changed since the user acted. The callback
+ * runs once from http_client_perform(), unless the sender is freed first.
+ * Returns false without sending, with the reason in outbox_last_error(),
+ * for an item that is missing or in another state.
+ */
+bool outbox_review_retry(struct outbox_sender *sender, int64_t item_id,
+			 outbox_review_callback callback, void *ctx);
+/*
+ * Queue a failed or conflicting item again as a new item, with a new
+ * Idempotency-Key and version (from its review) as If-Match, mark the old
+ * one retried, and start sending. Returns the new item's id, or -1 with the
+ * reason in outbox_last_error().
+ */
+int64_t outbox_retry(struct outbox_sender *sender, int64_t item_id, int64_t version);
+/*
+ * Mark a queued, failed or conflicting item dropped, so that it is never
+ * sent. Returns false with the reason in outbox_last_error(), for an item
+ * being sent or finished.
+ */
+bool outbox_drop(struct outbox_sender *sender, int64_t item_id);
 
 #endif

@@ -133,6 +133,9 @@ void sync_fail(struct sync *sync, const struct http_response *response, const ch
 {
 	long status = response ? response->status : 0;
 	const char *reason = message ? message : response->error;
+	int64_t retry_after = response ? response->retry_after_seconds : -1;
+	/* Retry-After comes with 429 and 503; its wait replaces the usual delay. */
+	const char *as_requested = retry_after >= 0 ? ", as the broker asked" : "";
 	int64_t delay_ms;
 
 	if (status == 401) {
@@ -144,7 +147,7 @@ void sync_fail(struct sync *sync, const struct http_response *response, const ch
 			       (long long)(SYNC_UNAUTHORIZED_RETRY_MS / 60000));
 		return;
 	}
-	delay_ms = backoff_next_delay_ms(&sync->backoff);
+	delay_ms = backoff_delay_after_ms(&sync->backoff, retry_after);
 	schedule(sync, SYNC_PHASE_ME, delay_ms);
 	/*
 	 * The attempt number changes the detail on every failure, so each one is
@@ -156,12 +159,13 @@ void sync_fail(struct sync *sync, const struct http_response *response, const ch
 			       "(attempt %u)", reason, delay_seconds(delay_ms),
 			       sync->backoff.failures + 1);
 	else if (status >= 500)
-		sync_set_state(sync, SYNC_OFFLINE, "broker error on %s: %s; retrying in %lld s "
-			       "(attempt %u)", what, reason, delay_seconds(delay_ms),
+		sync_set_state(sync, SYNC_OFFLINE, "broker error on %s: %s; retrying in %lld s%s "
+			       "(attempt %u)", what, reason, delay_seconds(delay_ms), as_requested,
 			       sync->backoff.failures + 1);
 	else
-		sync_set_state(sync, SYNC_OFFLINE, "%s failed: %s; retrying in %lld s (attempt %u)",
-			       what, reason, delay_seconds(delay_ms), sync->backoff.failures + 1);
+		sync_set_state(sync, SYNC_OFFLINE, "%s failed: %s; retrying in %lld s%s (attempt %u)",
+			       what, reason, delay_seconds(delay_ms), as_requested,
+			       sync->backoff.failures + 1);
 }
 
 char *sync_query_escape(const char *s)

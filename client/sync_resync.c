@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client/apply.h"
+#include "client/json_spans.h"
 #include "client/sync_internal.h"
 #include "common/alloc.h"
 #include "common/strbuf.h"
@@ -107,19 +108,31 @@ static bool read_next_cursor(struct sync *sync, const json_t *body, char **curso
 	return true;
 }
 
-/* Put the items of a page into the cache, skipping those that do not decode; false on a cache error. */
-static bool put_items(struct sync *sync, const json_t *items, int64_t *skipped, char *err,
-		      size_t errlen)
+/*
+ * Put the items of a page into the cache, skipping those that do not decode;
+ * false on a cache error. Each item is stored as the broker sent it, cut from
+ * the body's text, unless the scanner cannot find each item's text there.
+ */
+static bool put_items(struct sync *sync, const json_t *items, const struct http_response *response,
+		      int64_t *skipped, char *err, size_t errlen)
 {
 	char reason[512];
-	size_t i;
+	struct json_span *spans;
+	size_t i, span_count;
 	json_t *item;
+	bool as_sent = json_member_array_spans(response->body, response->body_length, "items",
+					       &spans, &span_count) &&
+		       span_count == json_array_size(items);
 
 	json_array_foreach(items, i, item) {
-		enum apply_result result = apply_object(sync->cache, sync->list_kind, item, reason,
-							sizeof reason);
+		enum apply_result result = as_sent ?
+			apply_object_as_sent(sync->cache, sync->list_kind, item,
+					     response->body + spans[i].start, spans[i].length,
+					     reason, sizeof reason) :
+			apply_object(sync->cache, sync->list_kind, item, reason, sizeof reason);
 		if (result == APPLY_CACHE_ERROR) {
 			snprintf(err, errlen, "%s", reason);
+			free(spans);
 			return false;
 		}
 		if (result == APPLY_INVALID) {
@@ -127,6 +140,7 @@ static bool put_items(struct sync *sync, const json_t *items, int64_t *skipped, 
 			(*skipped)++;
 		}
 	}
+	free(spans);
 	return true;
 }
 
@@ -135,9 +149,10 @@ static bool put_items(struct sync *sync, const json_t *items, int64_t *skipped, 
  * nothing was put. *skipped counts the items left out because they did not
  * decode.
  */
-static bool store_page(struct sync *sync, const json_t *body, char **cursor, int64_t *skipped,
-		       char *err, size_t errlen)
+static bool store_page(struct sync *sync, const struct http_response *response, char **cursor,
+		       int64_t *skipped, char *err, size_t errlen)
 {
+	const json_t *body = response->json;
 	json_t *items = json_object_get(body, "items");
 	int64_t last_seq;
 
@@ -153,7 +168,7 @@ static bool store_page(struct sync *sync, const json_t *body, char **cursor, int
 		xfree_str(cursor);
 		return false;
 	}
-	if (!put_items(sync, items, skipped, err, errlen) || !cache_commit(sync->cache)) {
+	if (!put_items(sync, items, response, skipped, err, errlen) || !cache_commit(sync->cache)) {
 		if (!err[0])
 			snprintf(err, errlen, "the cache could not be written: %s",
 				 cache_last_error(sync->cache));
@@ -214,7 +229,7 @@ static void on_page(void *ctx, const struct http_response *response)
 	sync->call = NULL;
 	if (response->error) {
 		sync_fail(sync, response, listings[sync->list_kind].what, NULL);
-	} else if (!store_page(sync, response->json, &cursor, &skipped, error, sizeof error)) {
+	} else if (!store_page(sync, response, &cursor, &skipped, error, sizeof error)) {
 		sync_fail(sync, response, listings[sync->list_kind].what, error);
 	} else {
 		if (skipped > 0)

@@ -13,7 +13,9 @@
 
 #include "api/json.h"
 #include "common/alloc.h"
+#include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "tui/text.h"
 
 void app_status(struct app *app, enum status_severity severity, const char *fmt, ...)
 {
@@ -60,6 +62,11 @@ void app_open_help(struct app *app)
 void app_open_messages(struct app *app)
 {
 	push_overlay(app, messages_view_new(app));
+}
+
+void app_open_outbox(struct app *app)
+{
+	push_overlay(app, outbox_view_new(app));
 }
 
 void app_close_overlay(struct app *app)
@@ -139,6 +146,7 @@ void app_refresh_outbox_count(struct app *app)
 	int64_t pending = cache_outbox_pending_count(app->cache);
 
 	app->outbox_pending = pending > 0 ? pending : 0;
+	app->outbox_generation++;
 	load_queued_objects(app);
 	app->dirty = true;
 }
@@ -149,6 +157,124 @@ bool app_is_queued(const struct app *app, const char *kind, int64_t id)
 		if (app->queued[i].id == id && strcmp(app->queued_kinds[i], kind) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Ask an outbox question in the shared dialog. The message may quote the
+ * broker, so it is sanitized onto one line. Returns false when another
+ * dialog is open, which the question must not replace.
+ */
+static bool open_question(struct app *app, const struct outbox_question *question,
+			  const char *title, const char *untrusted_message)
+{
+	struct strbuf line = STRBUF_INIT;
+
+	if (app->dialog_open)
+		return false;
+	text_sanitize(untrusted_message, TEXT_NUL_TERMINATED, app->screen.charset, &line);
+	dialog_confirm(&app->dialog, title, strbuf_str(&line));
+	strbuf_free(&line);
+	app->dialog_open = true;
+	app->question = *question;
+	app->dirty = true;
+	return true;
+}
+
+static void on_review(void *ctx, const struct outbox_review *review)
+{
+	struct app *app = ctx;
+	struct outbox_question question = { review->item_id, false, review->version };
+
+	if (review->item_id == app->reviewing_item)
+		app->reviewing_item = 0;
+	/* The review stored the object as the broker has it now. */
+	app->reload |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS;
+	if (!review->ok)
+		app_status(app, STATUS_ERROR, "%s", review->message);
+	else if (!review->applies)
+		app_status(app, STATUS_WARNING, "%s", review->message);
+	else if (!open_question(app, &question, "Retry", review->message))
+		app_status(app, STATUS_WARNING, "not asked while another dialog is open: %s",
+			   review->message);
+}
+
+void app_retry_outbox_item(struct app *app, int64_t item_id)
+{
+	if (!app_may_write(app))
+		return;
+	if (app->reviewing_item) {
+		app_status(app, STATUS_INFO, "still asking the broker about the last retry...");
+		return;
+	}
+	if (!outbox_review_retry(app->outbox, item_id, on_review, app)) {
+		app_status(app, STATUS_WARNING, "cannot retry: %s", outbox_last_error(app->outbox));
+		return;
+	}
+	app->reviewing_item = item_id;
+	app_status(app, STATUS_INFO, "asking the broker what changed...");
+}
+
+void app_drop_outbox_item(struct app *app, int64_t item_id)
+{
+	struct outbox_question question = { item_id, true, 0 };
+	struct outbox_item item;
+	enum cache_result found = cache_outbox_get(app->cache, item_id, &item);
+	char message[STATUS_TEXT_SIZE];
+
+	if (found != CACHE_FOUND) {
+		app_status(app, STATUS_ERROR, "cannot drop outbox item %lld: %s", (long long)item_id,
+			   found == CACHE_ERROR ? cache_last_error(app->cache) : "not found");
+		return;
+	}
+	if (item.state == OUTBOX_QUEUED || item.state == OUTBOX_FAILED ||
+	    item.state == OUTBOX_CONFLICT) {
+		snprintf(message, sizeof message, "Drop \"%s\" (%s)? It is never sent then. (y/n)",
+			 item.label, outbox_state_name(item.state));
+		open_question(app, &question, "Drop", message);
+	} else {
+		app_status(app, STATUS_WARNING, "cannot drop \"%s\": it is %s%s", item.label,
+			   outbox_state_name(item.state),
+			   item.state == OUTBOX_SENDING ? "; wait for the broker's answer" : "");
+	}
+	outbox_item_free(&item);
+}
+
+static void answer_question(struct app *app, const struct outbox_question *question)
+{
+	int64_t id;
+
+	if (question->drop) {
+		if (outbox_drop(app->outbox, question->item_id))
+			app_status(app, STATUS_OK, "dropped outbox item %lld; it is never sent",
+				   (long long)question->item_id);
+		else
+			app_status(app, STATUS_ERROR, "%s", outbox_last_error(app->outbox));
+		return;
+	}
+	id = outbox_retry(app->outbox, question->item_id, question->version);
+	if (id < 0)
+		app_status(app, STATUS_ERROR, "%s", outbox_last_error(app->outbox));
+	else
+		app_status(app, STATUS_INFO, "queued again as outbox item %lld...", (long long)id);
+}
+
+void app_question_key(struct app *app, const struct key_event *ev)
+{
+	enum dialog_result result = dialog_handle_key(&app->dialog, ev);
+	struct outbox_question question = app->question;
+
+	app->dirty = true;
+	if (result == DIALOG_OPEN)
+		return;
+	dialog_free(&app->dialog);
+	app->dialog_open = false;
+	memset(&app->question, 0, sizeof app->question);
+	if (result == DIALOG_CANCELED) {
+		app_status(app, STATUS_INFO, "canceled: the outbox is unchanged");
+		return;
+	}
+	answer_question(app, &question);
+	app_refresh_outbox_count(app);
 }
 
 static void on_sync_state(void *ctx, enum sync_state state, const char *detail)

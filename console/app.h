@@ -74,6 +74,16 @@ struct action_batch {
 	char first_failure[STATUS_TEXT_SIZE];
 };
 
+/*
+ * A question of the outbox pane in the shared dialog: send a failed action
+ * again (after its review) or drop an action. item_id is 0 while none is open.
+ */
+struct outbox_question {
+	int64_t item_id;
+	bool drop;                  /* drop the item; else queue it again */
+	int64_t version;            /* for a retry: the version its review read */
+};
+
 struct app {
 	struct console_options *options;
 	struct screen_info screen;
@@ -91,6 +101,8 @@ struct app {
 	bool dialog_open;
 	struct pending_action action;
 	struct action_batch batch;
+	struct outbox_question question;
+	int64_t reviewing_item;     /* the outbox item whose review is in flight, 0 for none */
 
 	struct status_line status;
 	struct logged_message messages[APP_MESSAGE_LOG];
@@ -103,6 +115,7 @@ struct app {
 	unsigned principal_roles;   /* enum role bits, once known */
 	bool principal_known;
 	int64_t outbox_pending;
+	unsigned outbox_generation; /* counts outbox changes, so that the outbox pane reloads */
 	struct action_target *queued;   /* objects with an action queued, ids and kinds below */
 	char (*queued_kinds)[8];        /* "request" or "grant" for each */
 	size_t queued_count;
@@ -124,6 +137,10 @@ void app_status(struct app *app, enum status_severity severity, const char *fmt,
 void app_open_detail(struct app *app, const char *kind, int64_t id);
 void app_open_help(struct app *app);
 void app_open_messages(struct app *app);
+/* Open the outbox pane: every recent action, newest first, with what became of it. */
+void app_open_outbox(struct app *app);
+/* The outbox pane (views/outbox.c). */
+struct view *outbox_view_new(struct app *app);
 /* Pop the top overlay. */
 void app_close_overlay(struct app *app);
 
@@ -135,6 +152,17 @@ void app_begin_revoke(struct app *app, const struct action_target *targets, size
 		      const char *summary);
 /* Start a bulk revoke of the grants of a principal and on a resource: a choice of scope first. */
 void app_begin_bulk_revoke(struct app *app, const char *principal, const char *resource);
+
+/*
+ * Send a failed or conflicting outbox item again: its object is read from
+ * the broker first, and a question shows what changed, unless the action no
+ * longer applies (a decided request), which only gets an explanation.
+ */
+void app_retry_outbox_item(struct app *app, int64_t item_id);
+/* Ask whether to drop an outbox item, and mark it dropped on yes. */
+void app_drop_outbox_item(struct app *app, int64_t item_id);
+/* Give a key to the outbox pane's question. */
+void app_question_key(struct app *app, const struct key_event *ev);
 
 /* Whether an action on this object ("request" or "grant") is queued and not yet sent. */
 bool app_is_queued(const struct app *app, const char *kind, int64_t id);

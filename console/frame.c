@@ -27,12 +27,25 @@ static const char *connection_word(enum sync_state state)
 	return "";
 }
 
-/* The title bar: the broker and who is signed in on the left; the connection and queue on the right. */
+/* Shown in the title bar for the whole session when --insecure turned TLS checks off. */
+#define TLS_WARNING " TLS NOT VERIFIED "
+
+/*
+ * The title bar: the broker and who is signed in on the left; the
+ * connection and queue on the right. The TLS warning comes first, so that
+ * no width cuts it.
+ */
 static void draw_title(struct app *app, int width)
 {
 	char title[512], right[96];
-	int right_width;
+	int right_width, left = 0;
 
+	if (app->options->insecure_tls) {
+		left = text_width(TLS_WARNING);
+		if (left > width)
+			left = width;
+		draw_text(stdscr, 0, 0, left, TLS_WARNING, THEME_STATUS_ERROR, app->screen.charset);
+	}
 	snprintf(title, sizeof title, " Gatehouse  %s  %s%s", app->options->url,
 		 app->principal_label[0] ? app->principal_label : "(not signed in yet)",
 		 app->options->read_only ? "  read-only" : "");
@@ -42,9 +55,10 @@ static void draw_title(struct app *app, int width)
 	else
 		snprintf(right, sizeof right, "%s ", connection_word(app->connection));
 	right_width = text_width(right);
-	if (right_width > width / 2)
+	if (right_width > (width - left) / 2)
 		right_width = 0; /* too narrow: the broker and principal come first */
-	draw_text(stdscr, 0, 0, width - right_width, title, THEME_TITLE, app->screen.charset);
+	draw_text(stdscr, 0, left, width - left - right_width, title, THEME_TITLE,
+		  app->screen.charset);
 	if (right_width)
 		draw_text_right(stdscr, 0, width - right_width, right_width, right, THEME_TITLE,
 				app->screen.charset);

@@ -55,6 +55,9 @@ static bool handle_global(struct app *app, enum action action)
 	case ACTION_MESSAGES:
 		app_open_messages(app);
 		return true;
+	case ACTION_OUTBOX:
+		app_open_outbox(app);
+		return true;
 	case ACTION_NEXT_PANE:
 	case ACTION_PREVIOUS_PANE:
 		focus_pane(app, (enum app_pane)((app->focus + 1) % PANE_COUNT));
@@ -84,6 +87,10 @@ static void handle_key(struct app *app, const struct key_event *ev)
 	enum action action;
 
 	app->dirty = true;
+	if (app->dialog_open && app->question.item_id) {
+		app_question_key(app, ev);
+		return;
+	}
 	if (app->dialog_open) {
 		app_dialog_key(app, ev);
 		return;

@@ -44,13 +44,39 @@ static bool open_cache(struct app *app, char *err, size_t errlen)
 	return app->cache != NULL;
 }
 
+/*
+ * GATEHOUSE_REQUEST_TIMEOUT_MS, a test-only setting that the usage leaves
+ * out: the limit of each call but the feed's long poll, so that a test of a
+ * broker that responds after 30 seconds need not wait the default 15. Returns
+ * 0, the default, when it is unset or not a positive number.
+ */
+static long request_timeout_from_environment(void)
+{
+	const char *text = getenv("GATEHOUSE_REQUEST_TIMEOUT_MS");
+	char *end;
+	long value;
+
+	if (!text || !*text)
+		return 0;
+	value = strtol(text, &end, 10);
+	return *end == '\0' && value > 0 ? value : 0;
+}
+
 static bool open_client(struct app *app, char *err, size_t errlen)
 {
+	/*
+	 * The proxy variables are honoured as libcurl reads them (http_proxy,
+	 * https_proxy, all_proxy and no_proxy, or their upper-case names but
+	 * HTTP_PROXY), except for a loopback broker. libcurl reaches an https://
+	 * broker through a CONNECT tunnel, so the proxy never receives the token.
+	 */
 	struct http_client_options http = {
 		.base_url = app->options->url,
 		.token = app->options->token,
 		.insecure_tls = app->options->insecure_tls,
 		.ca_file = app->options->ca_file,
+		.use_proxy_environment = !console_url_is_loopback(app->options->url),
+		.request_timeout_ms = request_timeout_from_environment(),
 	};
 
 	app->http = http_client_new(&http, err, errlen);
@@ -103,6 +129,24 @@ static void first_paint(struct app *app)
 	app->reload |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS;
 }
 
+/*
+ * Send what an earlier run left queued or half sent, at once. An action
+ * that run had sent when it was killed goes again with its Idempotency-Key,
+ * so the broker applies it once.
+ */
+static void resume_outbox(struct app *app)
+{
+	int64_t requeued = outbox_sender_resume(app->outbox);
+
+	if (requeued < 0)
+		app_status(app, STATUS_ERROR, "the outbox could not be read: %s",
+			   outbox_last_error(app->outbox));
+	else if (requeued > 0)
+		app_status(app, STATUS_INFO, "sending again %lld action%s that the last run sent "
+			   "without recording the answer", (long long)requeued, requeued == 1 ? "" : "s");
+	app_refresh_outbox_count(app);
+}
+
 static void close_app(struct app *app)
 {
 	app_action_reset(app);
@@ -142,7 +186,7 @@ static int run_console(struct console_options *options)
 		atexit(screen_stop);
 		first_paint(&app);
 		sync_start(app.sync);
-		outbox_sender_kick(app.outbox);
+		resume_outbox(&app);
 		status = app_run(&app);
 		screen_stop();
 		app_refresh_outbox_count(&app);

@@ -36,7 +36,9 @@ const char console_usage[] =
 	"  --theme NAME|FILE    a colour theme: default, mono, high-contrast, or a file\n"
 	"  --read-only          look, but send no approvals, denials or revocations\n"
 	"  --ca-file FILE       trust this CA certificate for https:// brokers\n"
-	"  --insecure-tls       do not verify the broker's TLS certificate (testing only)\n"
+	"  --insecure, --insecure-tls\n"
+	"                       do not verify the broker's TLS certificate (testing only;\n"
+	"                       the title bar then says TLS NOT VERIFIED)\n"
 	"  --insecure-http      allow an http:// URL whose host is not loopback; the token\n"
 	"                       then crosses the network in clear, so use it only through\n"
 	"                       an SSH tunnel or a TLS proxy\n"
@@ -56,6 +58,7 @@ static const struct option long_options[] = {
 	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "insecure-tls", no_argument, NULL, OPT_INSECURE_TLS },
+	{ "insecure", no_argument, NULL, OPT_INSECURE_TLS },
 	{ "insecure-http", no_argument, NULL, OPT_INSECURE_HTTP },
 	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -203,6 +206,20 @@ static bool host_is_loopback(const char *host)
 	if (inet_pton(AF_INET6, inner, &v6) != 1)
 		return false;
 	return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+}
+
+bool console_url_is_loopback(const char *url)
+{
+	CURLU *parsed = curl_url();
+	char *host = NULL;
+	bool loopback = false;
+
+	if (parsed && curl_url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		loopback = host_is_loopback(host);
+	curl_free(host);
+	curl_url_cleanup(parsed);
+	return loopback;
 }
 
 /*

@@ -42,6 +42,14 @@ void console_options_free(struct console_options *o);
  */
 char *console_read_token_file(const char *path, char **warning, char *err, size_t errlen);
 
+/*
+ * Whether a URL's host is localhost or a loopback address (127.0.0.0/8, ::1),
+ * as read by libcurl's URL parser, without resolving anything. A loopback
+ * broker is never reached through a proxy, which could not reach it anyway
+ * and would receive the token of an http:// URL in clear.
+ */
+bool console_url_is_loopback(const char *url);
+
 extern const char console_usage[];
 
 #endif

@@ -59,6 +59,7 @@ enum key_context {
 	X(REFRESH, "refresh", GLOBAL, "Fetch fresh data from the broker now")        \
 	X(REDRAW, "redraw", GLOBAL, "Redraw the whole screen")                       \
 	X(MESSAGES, "messages", GLOBAL, "Show the recent messages in full")          \
+	X(OUTBOX, "outbox", GLOBAL, "Show the outbox: each recent action and its fate") \
 	X(UP, "up", LIST, "Move up one row")                                         \
 	X(DOWN, "down", LIST, "Move down one row")                                   \
 	X(PAGE_UP, "page-up", LIST, "Move up one page")                              \
@@ -77,6 +78,8 @@ enum key_context {
 	X(BULK_REVOKE, "bulk-revoke", GRANTS,                                        \
 	  "Revoke every grant of the selected grant's principal, or on its resource") \
 	X(BACK, "back", DETAIL, "Go back to the list")                               \
+	X(RETRY, "retry", DETAIL, "In the outbox: check and send again a failed action") \
+	X(DROP, "drop", DETAIL, "In the outbox: drop an action so it is never sent") \
 	X(ACCEPT, "accept", DIALOG, "Accept the dialog's text")                      \
 	X(CANCEL, "cancel", DIALOG, "Close the dialog without acting")               \
 	X(YES, "yes", DIALOG, "Answer yes to a question")                            \

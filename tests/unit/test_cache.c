@@ -272,7 +272,7 @@ START_TEST(test_migrate_empty_file)
 	cache = open_cache();
 	cache_close(cache);
 
-	ck_assert_int_eq(pragma_raw("PRAGMA user_version"), 2);
+	ck_assert_int_eq(pragma_raw("PRAGMA user_version"), 3);
 	ck_assert_int_eq(pragma_raw("PRAGMA application_id"), 0x47544853);
 	ck_assert_int_eq(pragma_raw("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 				    " AND name IN ('meta', 'requests', 'grants', 'audit', 'outbox')"),
@@ -838,6 +838,201 @@ START_TEST(test_outbox_state_names)
 	ck_assert_str_eq(outbox_state_name(OUTBOX_DONE), "done");
 	ck_assert_str_eq(outbox_state_name(OUTBOX_FAILED), "failed");
 	ck_assert_str_eq(outbox_state_name(OUTBOX_CONFLICT), "conflict");
+	ck_assert_str_eq(outbox_state_name(OUTBOX_DROPPED), "dropped");
+	ck_assert_str_eq(outbox_state_name(OUTBOX_RETRIED), "retried");
+}
+END_TEST
+
+/* A cache file as schema version 2 left it: the outbox of the first schema, with one item. */
+static void write_version_2_outbox(void)
+{
+	exec_raw("CREATE TABLE outbox ("
+		 "  id INTEGER PRIMARY KEY,"
+		 "  idempotency_key TEXT UNIQUE NOT NULL,"
+		 "  method TEXT NOT NULL,"
+		 "  path TEXT NOT NULL,"
+		 "  body TEXT,"
+		 "  if_match INTEGER,"
+		 "  object_kind TEXT,"
+		 "  object_id INTEGER,"
+		 "  label TEXT NOT NULL,"
+		 "  state TEXT NOT NULL DEFAULT 'queued'"
+		 "    CHECK (state IN ('queued', 'sending', 'done', 'failed', 'conflict')),"
+		 "  attempts INTEGER NOT NULL DEFAULT 0,"
+		 "  created_at INTEGER NOT NULL,"
+		 "  updated_at INTEGER NOT NULL,"
+		 "  last_status INTEGER,"
+		 "  last_error TEXT"
+		 ");"
+		 "CREATE INDEX outbox_by_state ON outbox (state, id);"
+		 "INSERT INTO outbox (idempotency_key, method, path, body, if_match, object_kind,"
+		 "  object_id, label, state, attempts, created_at, updated_at, last_status, last_error)"
+		 "  VALUES ('0123456789abcdef0123456789abcdef', 'POST', '/v1/requests/42/approve',"
+		 "  '{}', 3, 'request', 42, 'approve request 42', 'conflict', 2, 100, 200, 409,"
+		 "  'request 42 was already approved by alice');"
+		 "PRAGMA application_id = 1196705875; PRAGMA user_version = 2;");
+}
+
+START_TEST(test_migrate_outbox_keeps_items)
+{
+	struct cache *cache;
+	struct outbox_item item;
+
+	write_version_2_outbox();
+	cache = open_cache();
+	ck_assert_int_eq(cache_outbox_get(cache, 1, &item), CACHE_FOUND);
+	ck_assert_str_eq(item.idempotency_key, "0123456789abcdef0123456789abcdef");
+	ck_assert_str_eq(item.path, "/v1/requests/42/approve");
+	ck_assert_int_eq(item.if_match, 3);
+	ck_assert_int_eq(item.state, OUTBOX_CONFLICT);
+	ck_assert_int_eq(item.attempts, 2);
+	ck_assert_int_eq(item.created_at, 100);
+	ck_assert_int_eq(item.last_status, 409);
+	ck_assert_str_eq(item.last_error, "request 42 was already approved by alice");
+	ck_assert_int_eq(item.replaced_by, 0);
+	outbox_item_free(&item);
+	/* The new states fit the new constraint. */
+	ck_assert_msg(cache_outbox_drop(cache, 1), "%s", cache_last_error(cache));
+	ck_assert_int_eq(cache_outbox_get(cache, 1, &item), CACHE_FOUND);
+	ck_assert_int_eq(item.state, OUTBOX_DROPPED);
+	outbox_item_free(&item);
+	cache_close(cache);
+	ck_assert_int_eq(pragma_raw("PRAGMA user_version"), 3);
+	ck_assert_int_eq(pragma_raw("SELECT count(*) FROM sqlite_master WHERE name = 'outbox_by_state'"),
+			 1);
+}
+END_TEST
+
+static int64_t add_item(struct cache *cache, int64_t object_id, char key[OUTBOX_KEY_SIZE])
+{
+	char path[64], label[64];
+
+	snprintf(path, sizeof path, "/v1/requests/%lld/approve", (long long)object_id);
+	snprintf(label, sizeof label, "approve request %lld", (long long)object_id);
+	int64_t id = cache_outbox_add(cache, "POST", path, "{\"reason\":\"ok\"}", 1, "request",
+				      object_id, label, key);
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+static enum outbox_state item_state(struct cache *cache, int64_t id)
+{
+	struct outbox_item item;
+	enum outbox_state state;
+
+	ck_assert_int_eq(cache_outbox_get(cache, id, &item), CACHE_FOUND);
+	state = item.state;
+	outbox_item_free(&item);
+	return state;
+}
+
+START_TEST(test_outbox_requeue_sending)
+{
+	struct cache *cache = open_cache();
+	char key[OUTBOX_KEY_SIZE];
+	struct outbox_item item;
+	int64_t sent = add_item(cache, 1, key), waiting = add_item(cache, 2, key);
+
+	ck_assert_int_eq(cache_outbox_claim_next(cache, 3600, &item), CACHE_FOUND);
+	ck_assert_int_eq(item.id, sent);
+	outbox_item_free(&item);
+	ck_assert_int_eq(cache_outbox_requeue_sending(cache), 1);
+	ck_assert_int_eq(item_state(cache, sent), OUTBOX_QUEUED);
+	ck_assert_int_eq(item_state(cache, waiting), OUTBOX_QUEUED);
+	ck_assert_int_eq(cache_outbox_pending_count(cache), 2);
+	/* It goes first again, with its attempt counted. */
+	ck_assert_int_eq(cache_outbox_claim_next(cache, 3600, &item), CACHE_FOUND);
+	ck_assert_int_eq(item.id, sent);
+	ck_assert_int_eq(item.attempts, 2);
+	outbox_item_free(&item);
+	ck_assert(cache_outbox_mark(cache, sent, OUTBOX_DONE, 200, NULL));
+	ck_assert_int_eq(cache_outbox_requeue_sending(cache), 0);
+	ck_assert_int_eq(item_state(cache, sent), OUTBOX_DONE);
+	ck_assert_int_eq(cache_outbox_get(cache, 999, &item), CACHE_NOT_FOUND);
+	cache_close(cache);
+}
+END_TEST
+
+START_TEST(test_outbox_requeue_as_new)
+{
+	struct cache *cache = open_cache();
+	char old_key[OUTBOX_KEY_SIZE], new_key[OUTBOX_KEY_SIZE];
+	struct outbox_item old, fresh;
+	int64_t id = add_item(cache, 42, old_key), queued = add_item(cache, 43, new_key);
+
+	ck_assert(cache_outbox_mark(cache, id, OUTBOX_CONFLICT, 412, "request 42 changed"));
+	int64_t new_id = cache_outbox_requeue_as_new(cache, id, 5, new_key);
+	ck_assert_msg(new_id > queued, "%s", cache_last_error(cache));
+	ck_assert_int_eq(cache_outbox_get(cache, id, &old), CACHE_FOUND);
+	ck_assert_int_eq(cache_outbox_get(cache, new_id, &fresh), CACHE_FOUND);
+	ck_assert_int_eq(old.state, OUTBOX_RETRIED);
+	ck_assert_int_eq(old.replaced_by, new_id);
+	ck_assert_str_eq(old.last_error, "request 42 changed");
+	ck_assert_int_eq(fresh.state, OUTBOX_QUEUED);
+	ck_assert_int_eq(fresh.if_match, 5);
+	ck_assert_int_eq(fresh.attempts, 0);
+	ck_assert_str_eq(fresh.idempotency_key, new_key);
+	ck_assert_str_ne(fresh.idempotency_key, old_key);
+	ck_assert_str_eq(fresh.path, old.path);
+	ck_assert_str_eq(fresh.body, old.body);
+	ck_assert_str_eq(fresh.label, old.label);
+	ck_assert_str_eq(fresh.object_kind, "request");
+	ck_assert_int_eq(fresh.object_id, 42);
+	ck_assert_ptr_null(fresh.last_error);
+	outbox_item_free(&old);
+	outbox_item_free(&fresh);
+
+	/* Only a failed or conflicting item, and nothing changes otherwise. */
+	ck_assert_int_eq(cache_outbox_requeue_as_new(cache, id, 6, new_key), -1);
+	ck_assert_msg(strstr(cache_last_error(cache), "it is retried") != NULL, "error: %s",
+		      cache_last_error(cache));
+	ck_assert_int_eq(cache_outbox_requeue_as_new(cache, queued, 6, new_key), -1);
+	ck_assert_msg(strstr(cache_last_error(cache), "it is queued") != NULL, "error: %s",
+		      cache_last_error(cache));
+	ck_assert_int_eq(cache_outbox_requeue_as_new(cache, 999, 6, new_key), -1);
+	ck_assert_msg(strstr(cache_last_error(cache), "not found") != NULL, "error: %s",
+		      cache_last_error(cache));
+	ck_assert_int_eq(cache_outbox_pending_count(cache), 2);
+	ck_assert_int_eq(synchronous_mode(cache), 1);
+	cache_close(cache);
+}
+END_TEST
+
+START_TEST(test_outbox_drop)
+{
+	struct cache *cache = open_cache();
+	char key[OUTBOX_KEY_SIZE];
+	struct outbox_item item;
+	int64_t queued = add_item(cache, 1, key);
+	int64_t sending = add_item(cache, 2, key);
+	int64_t failed = add_item(cache, 3, key);
+	int64_t done = add_item(cache, 4, key);
+
+	ck_assert(cache_outbox_mark(cache, failed, OUTBOX_FAILED, 403, "you may not"));
+	ck_assert(cache_outbox_mark(cache, done, OUTBOX_DONE, 200, NULL));
+	ck_assert(cache_outbox_mark(cache, sending, OUTBOX_SENDING, 0, NULL));
+	ck_assert(cache_outbox_drop(cache, queued));
+	ck_assert(cache_outbox_drop(cache, failed));
+	ck_assert_int_eq(cache_outbox_get(cache, failed, &item), CACHE_FOUND);
+	ck_assert_int_eq(item.state, OUTBOX_DROPPED);
+	ck_assert_int_eq(item.last_status, 403);
+	ck_assert_str_eq(item.last_error, "you may not");
+	outbox_item_free(&item);
+	ck_assert_int_eq(item_state(cache, queued), OUTBOX_DROPPED);
+
+	ck_assert(!cache_outbox_drop(cache, sending));
+	ck_assert_msg(strstr(cache_last_error(cache), "it is sending") != NULL, "error: %s",
+		      cache_last_error(cache));
+	ck_assert(!cache_outbox_drop(cache, done));
+	ck_assert_msg(strstr(cache_last_error(cache), "it is done") != NULL, "error: %s",
+		      cache_last_error(cache));
+	ck_assert(!cache_outbox_drop(cache, 999));
+	ck_assert_msg(strstr(cache_last_error(cache), "not found") != NULL, "error: %s",
+		      cache_last_error(cache));
+	/* A dropped item is never claimed: only the one still sending is left, and it is not stale. */
+	ck_assert_int_eq(cache_outbox_claim_next(cache, 3600, &item), CACHE_NOT_FOUND);
+	ck_assert_int_eq(cache_outbox_pending_count(cache), 1);
+	cache_close(cache);
 }
 END_TEST
 
@@ -1115,6 +1310,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(files, test_open_rejects_symlink);
 	tcase_add_test(files, test_reopen_keeps_data);
 	tcase_add_test(files, test_migrate_empty_file);
+	tcase_add_test(files, test_migrate_outbox_keeps_items);
 	tcase_add_test(files, test_open_rejects_newer_schema);
 	tcase_add_test(files, test_open_rejects_other_database);
 	tcase_add_test(files, test_open_rejects_non_database);
@@ -1147,6 +1343,9 @@ static Suite *cache_suite(void)
 	tcase_add_test(outbox, test_outbox_add_restores_synchronous);
 	tcase_add_test(outbox, test_outbox_list_and_delete_done);
 	tcase_add_test(outbox, test_outbox_state_names);
+	tcase_add_test(outbox, test_outbox_requeue_sending);
+	tcase_add_test(outbox, test_outbox_requeue_as_new);
+	tcase_add_test(outbox, test_outbox_drop);
 	suite_add_tcase(suite, outbox);
 
 	/* 100,000 puts under AddressSanitizer on a shared machine: allow minutes, not Check's 4 s. */

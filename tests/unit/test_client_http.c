@@ -28,6 +28,7 @@ struct captured {
 	char problem_code[64];
 	char problem_detail[256];
 	char etag[64];
+	int64_t retry_after_seconds;
 	int64_t duration_ms;
 };
 
@@ -46,6 +47,7 @@ static void capture(void *ctx, const struct http_response *r)
 	snprintf(c->problem_detail, sizeof c->problem_detail, "%s",
 		 r->problem_detail ? r->problem_detail : "");
 	snprintf(c->etag, sizeof c->etag, "%s", r->etag ? r->etag : "");
+	c->retry_after_seconds = r->retry_after_seconds;
 	c->duration_ms = r->duration_ms;
 }
 
@@ -122,6 +124,36 @@ static void send_token_echo(int fd, const struct test_request *request)
 	test_respond(fd, 400, "application/problem+json", body);
 }
 
+/* Answer 429 with a Retry-After header of the given value. */
+static void send_retry_after(int fd, const char *value)
+{
+	char head[512];
+	static const char body[] = "{\"code\": \"rate_limited\", \"detail\": \"slow down\"}";
+
+	snprintf(head, sizeof head, "HTTP/1.1 429 Too Many Requests\r\n"
+		 "Content-Type: application/problem+json\r\nRetry-After: %s\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", value, sizeof body - 1, body);
+	send_text(fd, head);
+}
+
+/* An IMF-fixdate (RFC 9110) offset seconds from now. */
+static void http_date(long offset, char *out, size_t size)
+{
+	time_t t = time(NULL) + offset;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void send_retry_date(int fd, long offset)
+{
+	char date[64];
+
+	http_date(offset, date, sizeof date);
+	send_retry_after(fd, date);
+}
+
 /* Respond by path, as a broker would or as a hostile server might. */
 static void hostile_handler(struct test_server *server, int fd, const struct test_request *request)
 {
@@ -162,6 +194,14 @@ static void hostile_handler(struct test_server *server, int fd, const struct tes
 		test_respond(fd, 502, "text/html", "<h1>Bad Gateway</h1>");
 	else if (strcmp(path, "/not-http") == 0)
 		send_text(fd, "SSH-2.0-OpenSSH_9.2\r\n\r\n");
+	else if (strcmp(path, "/retry-seconds") == 0)
+		send_retry_after(fd, "7");
+	else if (strcmp(path, "/retry-date") == 0)
+		send_retry_date(fd, 30);
+	else if (strcmp(path, "/retry-past") == 0)
+		send_retry_after(fd, "Sat, 01 Jan 2000 00:00:00 GMT");
+	else if (strcmp(path, "/retry-garbage") == 0)
+		send_retry_after(fd, "soon");
 	else if (strcmp(path, "/hold") == 0) {
 		test_server_hold(server, 10000);
 		test_respond(fd, 200, "application/json", "{\"events\": [], \"last_seq\": 0}");
@@ -389,6 +429,33 @@ START_TEST(test_other_hostile_responses)
 		ck_assert_msg(strstr(c.error, cases[i].expected) != NULL, "%s: error \"%s\"",
 			      cases[i].path, c.error);
 	}
+}
+END_TEST
+
+START_TEST(test_retry_after_read)
+{
+	struct captured c;
+
+	call_server("GET", "/retry-seconds", NULL, NULL, &c);
+	ck_assert_int_eq(c.status, 429);
+	ck_assert_int_eq(c.retry_after_seconds, 7);
+	ck_assert_msg(strstr(c.error, "slow down (HTTP 429 rate_limited)") != NULL, "error \"%s\"",
+		      c.error);
+
+	/* The date is read against the clock, which moves on while the call runs. */
+	call_server("GET", "/retry-date", NULL, NULL, &c);
+	ck_assert_int_ge(c.retry_after_seconds, 28);
+	ck_assert_int_le(c.retry_after_seconds, 30);
+
+	call_server("GET", "/retry-past", NULL, NULL, &c);
+	ck_assert_int_eq(c.retry_after_seconds, 0);
+
+	call_server("GET", "/retry-garbage", NULL, NULL, &c);
+	ck_assert_int_eq(c.retry_after_seconds, -1);
+
+	call_server("GET", "/echo", NULL, NULL, &c);
+	ck_assert_int_eq(c.status, 200);
+	ck_assert_int_eq(c.retry_after_seconds, -1);
 }
 END_TEST
 
@@ -731,23 +798,39 @@ static void call_once(struct http_client_options *options, struct captured *c)
 	http_client_free(http);
 }
 
+/*
+ * Start a broker serving HTTPS with a new self-signed certificate for
+ * 127.0.0.1, in bp's fresh directory, with an admin token. Returns false,
+ * after cleaning up, when openssl cannot make the certificate.
+ */
+static bool start_tls_broker(struct broker_process *bp, const char *test_name, char *cert,
+			     size_t cert_size, char *token, size_t token_size)
+{
+	char key[320];
+
+	test_make_directory(bp->dir, sizeof bp->dir, "test_client_tls");
+	snprintf(bp->db_path, sizeof bp->db_path, "%s/broker.db", bp->dir);
+	if (!make_certificate(bp->dir, cert, key, cert_size < sizeof key ? cert_size : sizeof key)) {
+		printf("%s: skipped, openssl could not make a certificate (is it installed?)\n",
+		       test_name);
+		broker_process_cleanup(bp);
+		return false;
+	}
+	make_admin_token(bp, token, token_size);
+	const char *const extra[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+	ck_assert(broker_process_start(bp, false, extra));
+	return true;
+}
+
 START_TEST(test_tls_verified_by_default)
 {
 	struct broker_process bp = { 0 };
-	char cert[320], key[320], token[128], url[64];
+	char cert[320], token[128], url[64];
 	struct captured c;
 
-	test_make_directory(bp.dir, sizeof bp.dir, "test_client_tls");
-	snprintf(bp.db_path, sizeof bp.db_path, "%s/broker.db", bp.dir);
-	if (!make_certificate(bp.dir, cert, key, sizeof cert)) {
-		printf("test_tls_verified_by_default: skipped, openssl could not make a "
-		       "certificate (is it installed?)\n");
-		broker_process_cleanup(&bp);
+	if (!start_tls_broker(&bp, "test_tls_verified_by_default", cert, sizeof cert, token,
+			      sizeof token))
 		return;
-	}
-	make_admin_token(&bp, token, sizeof token);
-	const char *const extra[] = { "--tls-cert", cert, "--tls-key", key, NULL };
-	ck_assert(broker_process_start(&bp, false, extra));
 	snprintf(url, sizeof url, "https://127.0.0.1:%u", bp.port);
 
 	struct http_client_options options = { .base_url = url, .token = token };
@@ -765,6 +848,122 @@ START_TEST(test_tls_verified_by_default)
 	options.insecure_tls = true;
 	call_once(&options, &c);
 	ck_assert_msg(c.status == 200, "with insecure_tls: %ld %s", c.status, c.error);
+	broker_process_cleanup(&bp);
+}
+END_TEST
+
+/* What the test proxy received in clear: the headers of each request, one after another. */
+struct proxy_record {
+	pthread_mutex_t lock;
+	char seen[16384];
+	unsigned tunnel_port;       /* the one port CONNECT may reach: the broker's */
+};
+
+/* Copy bytes both ways between the client and the broker until either side closes. */
+static void relay(struct test_server *proxy, int client, int upstream)
+{
+	char buffer[16384];
+	struct pollfd fds[2] = { { client, POLLIN, 0 }, { upstream, POLLIN, 0 } };
+
+	while (!atomic_load(&proxy->stopping)) {
+		int ready = poll(fds, 2, 100);
+		if (ready < 0)
+			return;
+		for (int i = 0; ready > 0 && i < 2; i++) {
+			if (!fds[i].revents)
+				continue;
+			ssize_t n = recv(fds[i].fd, buffer, sizeof buffer, 0);
+			if (n <= 0 || !test_send(fds[1 - i].fd, buffer, (size_t)n))
+				return;
+		}
+	}
+}
+
+static int connect_loopback(unsigned port)
+{
+	struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof address) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* An HTTP proxy that records what it reads in clear and tunnels CONNECT to the broker only. */
+static void proxy_handler(struct test_server *proxy, int fd, const struct test_request *request)
+{
+	struct proxy_record *record = proxy->ctx;
+	unsigned port = 0;
+	int upstream;
+
+	pthread_mutex_lock(&record->lock);
+	strncat(record->seen, request->headers, sizeof record->seen - strlen(record->seen) - 1);
+	pthread_mutex_unlock(&record->lock);
+	if (strcmp(request->method, "CONNECT") != 0 ||
+	    sscanf(request->target, "127.0.0.1:%u", &port) != 1 || port != record->tunnel_port) {
+		test_respond(fd, 403, "text/plain", "this proxy only tunnels to the test broker");
+		return;
+	}
+	upstream = connect_loopback(port);
+	if (upstream < 0) {
+		test_respond(fd, 502, "text/plain", "the broker refused the tunnel");
+		return;
+	}
+	send_text(fd, "HTTP/1.1 200 Connection established\r\n\r\n");
+	relay(proxy, fd, upstream);
+	close(upstream);
+}
+
+START_TEST(test_https_proxy_sees_only_connect)
+{
+	struct broker_process bp = { 0 };
+	struct proxy_record record = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct test_server proxy;
+	char cert[320], token[128], url[64], connect_line[64];
+	struct captured c;
+
+	if (!start_tls_broker(&bp, "test_https_proxy_sees_only_connect", cert, sizeof cert, token,
+			      sizeof token))
+		return;
+	snprintf(url, sizeof url, "https://127.0.0.1:%u", bp.port);
+	record.tunnel_port = bp.port;
+	test_server_start(&proxy, proxy_handler, &record);
+	setenv("https_proxy", proxy.url, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+
+	struct http_client_options options = {
+		.base_url = url, .token = token, .ca_file = cert, .use_proxy_environment = true,
+	};
+	call_once(&options, &c);
+	ck_assert_msg(c.status == 200, "through the proxy: %ld %s", c.status, c.error);
+	snprintf(connect_line, sizeof connect_line, "CONNECT 127.0.0.1:%u HTTP/1.1\r\n", bp.port);
+	pthread_mutex_lock(&record.lock);
+	ck_assert_msg(strncmp(record.seen, connect_line, strlen(connect_line)) == 0,
+		      "the proxy saw \"%s\"", record.seen);
+	ck_assert_ptr_null(strstr(record.seen, token));
+	ck_assert_ptr_null(strcasestr(record.seen, "Authorization"));
+	pthread_mutex_unlock(&record.lock);
+
+	/* no_proxy, read by libcurl, keeps the broker off the proxy. */
+	unsigned before = atomic_load(&proxy.requests);
+	setenv("no_proxy", "127.0.0.1", 1);
+	call_once(&options, &c);
+	ck_assert_msg(c.status == 200, "with no_proxy: %ld %s", c.status, c.error);
+	ck_assert_uint_eq(atomic_load(&proxy.requests), before);
+
+	/* A client that does not use the environment ignores the proxy variables. */
+	unsetenv("no_proxy");
+	options.use_proxy_environment = false;
+	call_once(&options, &c);
+	ck_assert_msg(c.status == 200, "without the environment: %ld %s", c.status, c.error);
+	ck_assert_uint_eq(atomic_load(&proxy.requests), before);
+
+	unsetenv("https_proxy");
+	test_server_stop(&proxy);
 	broker_process_cleanup(&bp);
 }
 END_TEST
@@ -789,6 +988,7 @@ static Suite *client_http_suite(void)
 	tcase_add_test(hostile, test_redirect_not_followed);
 	tcase_add_test(hostile, test_problem_json_parsed);
 	tcase_add_test(hostile, test_other_hostile_responses);
+	tcase_add_test(hostile, test_retry_after_read);
 	tcase_add_test(hostile, test_connection_refused_reported);
 	tcase_add_test(hostile, test_invalid_path_not_sent);
 	tcase_add_test(hostile, test_cancel_skips_callback);
@@ -804,6 +1004,7 @@ static Suite *client_http_suite(void)
 
 	tcase_set_timeout(tls, 120);
 	tcase_add_test(tls, test_tls_verified_by_default);
+	tcase_add_test(tls, test_https_proxy_sees_only_connect);
 	suite_add_tcase(suite, tls);
 	return suite;
 }

@@ -585,6 +585,185 @@ START_TEST(test_revoke_grant_updates_cache)
 }
 END_TEST
 
+START_TEST(test_resume_sends_half_sent_at_once)
+{
+	struct harness h;
+	struct test_server down;
+	struct outbox_item claimed, item;
+	int64_t id = find_pending_request(1, false, 0);
+
+	/* A console queued the approval, claimed it, and was killed before it was sent. */
+	memset(&h, 0, sizeof h);
+	test_make_directory(h.directory, sizeof h.directory, "test_client_outbox");
+	h.cache = test_open_cache(h.directory, "cache.db");
+	test_server_bind(&down, NULL, NULL);
+	harness_attach(&h, down.url, demo.admin_token);
+	int64_t item_id = outbox_queue_approve(h.sender, id, 1, "killed right after");
+	wait_for_results(&h, 1);
+	harness_detach(&h);
+	test_server_stop(&down);
+	ck_assert_int_eq(cache_outbox_claim_next(h.cache, 60, &claimed), CACHE_FOUND);
+	ck_assert_int_eq(claimed.id, item_id);
+	outbox_item_free(&claimed);
+
+	/* The next console sends it at start, long before it would be stale. */
+	h.recorder.count = 0;
+	harness_attach(&h, demo.url, demo.admin_token);
+	ck_assert_int_eq(outbox_sender_resume(h.sender), 1);
+	wait_for_results(&h, 1);
+	ck_assert_msg(h.recorder.last.success, "message \"%s\"", h.recorder.last.message);
+	ck_assert_int_eq(h.recorder.last.item_id, item_id);
+	load_item(&h, item_id, &item);
+	ck_assert_int_eq(item.state, OUTBOX_DONE);
+	outbox_item_free(&item);
+	json_t *now = broker_request(id);
+	ck_assert_str_eq(json_string_value(json_object_get(now, "status")), "approved");
+	json_decref(now);
+	ck_assert_int_eq(outbox_sender_resume(h.sender), 0);
+	harness_close(&h);
+}
+END_TEST
+
+struct review_record {
+	int count;
+	int64_t item_id;
+	bool ok;
+	bool applies;
+	int64_t version;
+	char message[768];
+};
+
+static void record_review(void *ctx, const struct outbox_review *review)
+{
+	struct review_record *r = ctx;
+
+	r->count++;
+	r->item_id = review->item_id;
+	r->ok = review->ok;
+	r->applies = review->applies;
+	r->version = review->version;
+	snprintf(r->message, sizeof r->message, "%s", review->message);
+}
+
+static bool review_done(void *arg)
+{
+	return ((struct review_record *)arg)->count > 0;
+}
+
+/* Approve request id as demo-approver, with a direct call. */
+static void approve_as_approver(int64_t id)
+{
+	struct http_result result;
+	char path[96];
+
+	snprintf(path, sizeof path, "/v1/requests/%lld/approve", (long long)id);
+	ck_assert_int_eq(http_call("POST", demo.url, path, demo.approver_token, "{}", NULL, &result), 0);
+	ck_assert_int_eq(result.status, 200);
+	http_result_free(&result);
+}
+
+/* Queue an approval of request id at version 1 and wait until the broker rejected it. */
+static int64_t queue_conflicting_approval(struct harness *h, int64_t id)
+{
+	int64_t item_id = outbox_queue_approve(h->sender, id, 1, "on a stale copy");
+
+	ck_assert_int_gt(item_id, 0);
+	wait_for_results(h, 1);
+	ck_assert_int_eq(h->recorder.last.state, OUTBOX_CONFLICT);
+	return item_id;
+}
+
+static void review(struct harness *h, int64_t item_id, struct review_record *out)
+{
+	memset(out, 0, sizeof *out);
+	ck_assert_msg(outbox_review_retry(h->sender, item_id, record_review, out), "%s",
+		      outbox_last_error(h->sender));
+	ck_assert(test_loop_run(&h->loop, review_done, out, RESULT_TIMEOUT_MS));
+	ck_assert_int_eq(out->count, 1);
+	ck_assert_int_eq(out->item_id, item_id);
+}
+
+START_TEST(test_retry_changed_request_with_new_version)
+{
+	struct harness h;
+	struct review_record found;
+	struct outbox_item old, retried;
+	char expected[256];
+	int64_t id = find_pending_request(2, false, 0);
+
+	approve_as_approver(id);
+	harness_open(&h, demo.url, demo.admin_token);
+	int64_t item_id = queue_conflicting_approval(&h, id);
+
+	review(&h, item_id, &found);
+	ck_assert(found.ok);
+	ck_assert(found.applies);
+	ck_assert_int_eq(found.version, 2);
+	snprintf(expected, sizeof expected, "request %lld changed since you acted (version 1, now 2):"
+		 " 1 of 2 approvals (demo-approver); approve anyway? (y/n)", (long long)id);
+	ck_assert_str_eq(found.message, expected);
+
+	int64_t new_id = outbox_retry(h.sender, item_id, found.version);
+	ck_assert_int_gt(new_id, item_id);
+	wait_for_results(&h, 2);
+	ck_assert_msg(h.recorder.last.success, "message \"%s\"", h.recorder.last.message);
+	ck_assert_int_eq(h.recorder.last.item_id, new_id);
+	load_item(&h, item_id, &old);
+	load_item(&h, new_id, &retried);
+	ck_assert_int_eq(old.state, OUTBOX_RETRIED);
+	ck_assert_int_eq(old.replaced_by, new_id);
+	ck_assert_int_eq(retried.state, OUTBOX_DONE);
+	ck_assert_int_eq(retried.if_match, 2);
+	ck_assert_str_ne(retried.idempotency_key, old.idempotency_key);
+	ck_assert_str_eq(retried.body, old.body);
+	outbox_item_free(&old);
+	outbox_item_free(&retried);
+	json_t *now = broker_request(id);
+	ck_assert_str_eq(json_string_value(json_object_get(now, "status")), "approved");
+	ck_assert_uint_eq(json_array_size(json_object_get(now, "approvals")), 2);
+	json_decref(now);
+
+	/* Only a failed or conflicting item is retried, and only once. */
+	ck_assert(!outbox_review_retry(h.sender, item_id, record_review, &found));
+	ck_assert_msg(strstr(outbox_last_error(h.sender), "is retried") != NULL, "error \"%s\"",
+		      outbox_last_error(h.sender));
+	ck_assert_int_eq(outbox_retry(h.sender, new_id, 2), -1);
+	harness_close(&h);
+}
+END_TEST
+
+START_TEST(test_retry_of_decided_request_explained)
+{
+	struct harness h;
+	struct review_record found;
+	struct outbox_item item;
+	char expected[256];
+	int64_t id = find_pending_request(1, false, 0);
+
+	approve_as_approver(id);
+	harness_open(&h, demo.url, demo.admin_token);
+	int64_t item_id = queue_conflicting_approval(&h, id);
+
+	review(&h, item_id, &found);
+	ck_assert(found.ok);
+	ck_assert(!found.applies);
+	snprintf(expected, sizeof expected, "request %lld is now approved by demo-approver; there is "
+		 "nothing to approve, so nothing was queued", (long long)id);
+	ck_assert_str_eq(found.message, expected);
+	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 0);
+
+	ck_assert(outbox_drop(h.sender, item_id));
+	load_item(&h, item_id, &item);
+	ck_assert_int_eq(item.state, OUTBOX_DROPPED);
+	ck_assert_int_eq(item.last_status, 409);
+	outbox_item_free(&item);
+	ck_assert(!outbox_drop(h.sender, item_id));
+	ck_assert_msg(strstr(outbox_last_error(h.sender), "it is dropped") != NULL, "error \"%s\"",
+		      outbox_last_error(h.sender));
+	harness_close(&h);
+}
+END_TEST
+
 /* Respond to an approval of request 1 as a broker would, for a sender that retries. */
 static void approving_handler(struct test_server *server, int fd, const struct test_request *request)
 {
@@ -635,6 +814,40 @@ START_TEST(test_unreachable_broker_queues_then_sends)
 	ck_assert_str_eq(h.recorder.last.message, "approved request 1");
 	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 0);
 	ck_assert_int_eq(outbox_next_timeout_ms(h.sender, time_monotonic_ms()), -1);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+static void rate_limited_handler(struct test_server *server, int fd,
+				 const struct test_request *request)
+{
+	static const char body[] = "{\"code\": \"rate_limited\", \"detail\": \"slow down\"}";
+	char response[512];
+
+	(void)server;
+	(void)request;
+	snprintf(response, sizeof response, "HTTP/1.1 429 Too Many Requests\r\n"
+		 "Content-Type: application/problem+json\r\nRetry-After: 4\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", sizeof body - 1, body);
+	test_send(fd, response, strlen(response));
+}
+
+START_TEST(test_rate_limited_send_waits)
+{
+	struct harness h;
+	struct test_server server;
+
+	test_server_start(&server, rate_limited_handler, NULL);
+	harness_open(&h, server.url, "ghs_fake_token");
+	ck_assert_int_gt(outbox_queue_approve(h.sender, 1, 1, NULL), 0);
+	wait_for_results(&h, 1);
+	ck_assert_int_eq(h.recorder.last.state, OUTBOX_QUEUED);
+	ck_assert_int_eq(h.recorder.last.status, 429);
+	ck_assert_str_eq(h.recorder.last.message, "queued: the broker asked to retry later "
+			 "(slow down (HTTP 429 rate_limited)), will retry in 4 s");
+	int delay = outbox_next_timeout_ms(h.sender, time_monotonic_ms());
+	ck_assert_msg(delay >= 3500 && delay <= 4000, "next try in %d ms", delay);
 	harness_close(&h);
 	test_server_stop(&server);
 }
@@ -701,11 +914,15 @@ static Suite *client_outbox_suite(void)
 	tcase_add_test(broker, test_resend_after_crash_changes_nothing_twice);
 	tcase_add_test(broker, test_revoke_grant_updates_cache);
 	tcase_add_test(broker, test_bulk_revoke_after_dry_run);
+	tcase_add_test(broker, test_resume_sends_half_sent_at_once);
+	tcase_add_test(broker, test_retry_changed_request_with_new_version);
+	tcase_add_test(broker, test_retry_of_decided_request_explained);
 	suite_add_tcase(suite, broker);
 
 	tcase_set_timeout(local, 60);
 	tcase_add_test(local, test_unreachable_broker_queues_then_sends);
 	tcase_add_test(local, test_oversized_response_not_unreachable);
+	tcase_add_test(local, test_rate_limited_send_waits);
 	tcase_add_test(local, test_queue_rejects_bad_input);
 	suite_add_tcase(suite, local);
 	return suite;

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "api/json.h"
 #include "cache/objects.h"
@@ -595,6 +596,11 @@ enum fake_mode {
 	FAKE_AUDIT_CYCLE,           /* the audit trail's cursors go 10, 20, 10, 20... */
 	FAKE_AUDIT_ENDLESS,         /* every audit page has one entry and a new cursor */
 	FAKE_AUDIT_BAD_ENTRY,       /* one audit page: a good entry and one with an invalid time */
+	FAKE_LIMITED_ME,            /* /v1/me answers 429 with Retry-After: 5 */
+	FAKE_LIMITED_ME_ZERO,       /* /v1/me answers 429 with Retry-After: 0 */
+	FAKE_LIMITED_ME_DAY,        /* /v1/me answers 429 with Retry-After: 86400 */
+	FAKE_LIMITED_FEED,          /* /v1/events answers 503 with Retry-After: 3 */
+	FAKE_GRANT_EXPIRES,         /* grant 9 listed active, then a grant.expired event for it */
 };
 
 /* The client's response size limit in the fake tests, so that FAKE_HUGE_ME stays small. */
@@ -656,11 +662,29 @@ static void fake_audit_entry(long long seq, bool bad, char *out, size_t size)
 		 bad ? "yesterday" : "2026-12-04T15:00:00Z");
 }
 
+/* Answer with a status and a Retry-After header, as a broker under load would. */
+static void fake_retry_after(int fd, int status, const char *seconds)
+{
+	char response[512];
+	static const char body[] = "{\"code\": \"busy\", \"detail\": \"come back later\"}";
+
+	snprintf(response, sizeof response, "HTTP/1.1 %d Busy\r\nContent-Type: "
+		 "application/problem+json\r\nRetry-After: %s\r\nContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n%s", status, seconds, sizeof body - 1, body);
+	test_send(fd, response, strlen(response));
+}
+
 static void fake_me(int fd, int mode)
 {
 	char body[FAKE_MAX_RESPONSE_BYTES * 4];
 
-	if (mode == FAKE_BAD_ME) {
+	if (mode == FAKE_LIMITED_ME) {
+		fake_retry_after(fd, 429, "5");
+	} else if (mode == FAKE_LIMITED_ME_ZERO) {
+		fake_retry_after(fd, 429, "0");
+	} else if (mode == FAKE_LIMITED_ME_DAY) {
+		fake_retry_after(fd, 429, "86400");
+	} else if (mode == FAKE_BAD_ME) {
 		test_respond(fd, 200, "application/json", "{\"id\": 5, \"broker_id\": \"fake\"}");
 	} else if (mode == FAKE_HTML_ME) {
 		test_respond(fd, 200, "text/html", "<html>Sign in to the Wi-Fi</html>");
@@ -697,12 +721,30 @@ static void fake_requests(int fd, int mode, const char *target)
 	test_respond(fd, 200, "application/json", body);
 }
 
+/* Grant 9, active or expired, as JSON text. */
+static void fake_grant(bool expired, char *out, size_t size)
+{
+	snprintf(out, size, "{\"id\": 9, \"request_id\": null, \"principal\": \"emp-9\","
+		 " \"resource\": \"res-9\", \"role\": \"read\", \"kind\": \"jit\", \"status\": \"%s\","
+		 " \"granted_at\": \"2026-12-04T15:00:00Z\", \"expires_at\": \"2026-12-04T16:00:00Z\","
+		 " \"revoked_at\": null, \"revoked_by\": null, \"reason\": \"fake\","
+		 " \"request_reason\": \"fake\", \"last_used_at\": null, \"version\": %d}",
+		 expired ? "expired" : "active", expired ? 2 : 1);
+}
+
 /* Respond to /v1/events in the modes that send events; false for the other modes. */
 static bool fake_event_page(int fd, int mode, long long after)
 {
 	char body[8192], first[2048], second[2048];
 
-	if (mode == FAKE_BAD_EVENT && after < 7) {
+	if (mode == FAKE_LIMITED_FEED) {
+		fake_retry_after(fd, 503, "3");
+		return true;
+	} else if (mode == FAKE_GRANT_EXPIRES && after < 6) {
+		fake_grant(true, first, sizeof first);
+		snprintf(body, sizeof body, "{\"events\": [{\"seq\": 6, \"type\": \"grant.expired\","
+			 " \"object\": \"grant\", \"id\": 9, \"data\": %s}], \"last_seq\": 6}", first);
+	} else if (mode == FAKE_BAD_EVENT && after < 7) {
 		fake_request_with_id(4, second, sizeof second);
 		snprintf(body, sizeof body, "{\"events\": [{\"seq\": 6, \"type\": \"request.created\","
 			 " \"object\": \"request\", \"id\": 2, \"data\": {\"id\": 2, \"status\": 7}},"
@@ -759,6 +801,16 @@ static void fake_audit(int fd, int mode, const char *target)
 	test_respond(fd, 200, "application/json", body);
 }
 
+static void fake_grants(int fd, int mode)
+{
+	char body[2048], grant[1024] = "";
+
+	if (mode == FAKE_GRANT_EXPIRES)
+		fake_grant(false, grant, sizeof grant);
+	snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": null, \"last_seq\": 5}", grant);
+	test_respond(fd, 200, "application/json", body);
+}
+
 static void fake_handler(struct test_server *server, int fd, const struct test_request *request)
 {
 	struct fake_broker *fake = server->ctx;
@@ -771,8 +823,7 @@ static void fake_handler(struct test_server *server, int fd, const struct test_r
 		atomic_fetch_add(&fake->requests_calls, 1);
 		fake_requests(fd, mode, path);
 	} else if (strncmp(path, "/v1/grants?", 11) == 0) {
-		test_respond(fd, 200, "application/json",
-			     "{\"items\": [], \"next_cursor\": null, \"last_seq\": 5}");
+		fake_grants(fd, mode);
 	} else if (strncmp(path, "/v1/events?", 11) == 0) {
 		fake_events(server, fd, mode, path);
 	} else if (strncmp(path, "/v1/audit?", 10) == 0) {
@@ -883,6 +934,45 @@ START_TEST(test_malformed_me_goes_offline)
 }
 END_TEST
 
+/*
+ * Start a sync against the fake broker in mode, wait for OFFLINE, and check
+ * its detail and that the next try is from at_least_ms to at_most_ms away.
+ */
+static void expect_retry_delay(enum fake_mode mode, int at_least_ms, int at_most_ms,
+			       const char *expected)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	atomic_store(&fake.mode, mode);
+	test_server_start(&server, fake_handler, &fake);
+	harness_open(&h, server.url, "ghs_fake_token");
+	sync_start(h.sync);
+	ck_assert(test_loop_run(&h.loop, is_offline, &h, 20000));
+	int delay = sync_next_timeout_ms(h.sync, time_monotonic_ms());
+	ck_assert_msg(delay >= at_least_ms && delay <= at_most_ms, "mode %d: next try in %d ms",
+		      mode, delay);
+	ck_assert_msg(strstr(sync_get_detail(h.sync), expected) != NULL, "mode %d: detail \"%s\"",
+		      mode, sync_get_detail(h.sync));
+	harness_close(&h);
+	test_server_stop(&server);
+}
+
+START_TEST(test_retry_after_sets_delay)
+{
+	/* The loop may take a moment between the failure and the measurement. */
+	expect_retry_delay(FAKE_LIMITED_ME, 4500, 5000, "retrying in 5 s, as the broker asked");
+	expect_retry_delay(FAKE_LIMITED_FEED, 2500, 3000,
+			   "broker error on GET /v1/events: come back later (HTTP 503 busy); "
+			   "retrying in 3 s, as the broker asked");
+	/* Never sooner than the usual first delay, never later than the cap. */
+	expect_retry_delay(FAKE_LIMITED_ME_ZERO, 500, SYNC_RETRY_FIRST_MS, "retrying in 1 s");
+	expect_retry_delay(FAKE_LIMITED_ME_DAY, BACKOFF_RETRY_AFTER_MAX_MS - 500,
+			   BACKOFF_RETRY_AFTER_MAX_MS, "retrying in 600 s");
+}
+END_TEST
+
 START_TEST(test_oversized_response_not_unreachable)
 {
 	/* The broker was reached: "unreachable" would send the user to check the network. */
@@ -955,6 +1045,69 @@ START_TEST(test_malformed_item_skipped)
 	ck_assert_msg(strstr(sync_get_detail(h.sync), "skipped 1 object the broker sent malformed "
 			     "(last: invalid request 3 from the broker: field \"status\"") != NULL,
 		      "detail \"%s\"", sync_get_detail(h.sync));
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+static bool grant_expired(void *arg)
+{
+	return cache_count_active_grants(((struct harness *)arg)->cache) == 0;
+}
+
+START_TEST(test_grant_expiry_event_applied)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+
+	struct grant grant;
+
+	start_synced(&fake, FAKE_GRANT_EXPIRES, &server, &h);
+	ck_assert(test_loop_run(&h.loop, grant_expired, &h, 10000));
+	ck_assert_int_eq(cached_last_seq(&h), 6);
+	ck_assert_int_eq(cache_get_grant(h.cache, 9, &grant), CACHE_FOUND);
+	ck_assert_int_eq(grant.status, GRANT_EXPIRED);
+	ck_assert_int_eq(grant.version, 2);
+	grant_free(&grant);
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+/* The JSON text the cache keeps for request id, read with a connection of the test's own. */
+static void stored_request_json(struct harness *h, int64_t id, char *out, size_t size)
+{
+	char path[128];
+	sqlite3 *db;
+	sqlite3_stmt *statement;
+
+	snprintf(path, sizeof path, "%s/cache.db", h->directory);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT json FROM requests WHERE id = ?1", -1,
+					    &statement, NULL), SQLITE_OK);
+	sqlite3_bind_int64(statement, 1, id);
+	ck_assert_int_eq(sqlite3_step(statement), SQLITE_ROW);
+	snprintf(out, size, "%s", (const char *)sqlite3_column_text(statement, 0));
+	sqlite3_finalize(statement);
+	sqlite3_close(db);
+}
+
+START_TEST(test_listing_stored_as_sent)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	struct access_request request;
+	char stored[4096];
+
+	start_synced(&fake, FAKE_GOOD, &server, &h);
+	/* The page's bytes, spaces and all, not the object encoded again. */
+	stored_request_json(&h, 1, stored, sizeof stored);
+	ck_assert_str_eq(stored, fake_request_json);
+	ck_assert_int_eq(cache_get_request(h.cache, 1, &request), CACHE_FOUND);
+	ck_assert_str_eq(request.reason, "fake");
+	access_request_free(&request);
 	harness_close(&h);
 	test_server_stop(&server);
 }
@@ -1161,6 +1314,9 @@ static Suite *client_sync_suite(void)
 	tcase_add_test(fake, test_offline_then_online);
 	tcase_add_test(fake, test_offline_retry_delay_grows);
 	tcase_add_test(fake, test_malformed_me_goes_offline);
+	tcase_add_test(fake, test_retry_after_sets_delay);
+	tcase_add_test(fake, test_grant_expiry_event_applied);
+	tcase_add_test(fake, test_listing_stored_as_sent);
 	tcase_add_test(fake, test_oversized_response_not_unreachable);
 	tcase_add_test(fake, test_malformed_event_skipped);
 	tcase_add_test(fake, test_malformed_item_skipped);

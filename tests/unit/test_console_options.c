@@ -277,6 +277,44 @@ START_TEST(test_positional_argument_rejected)
 }
 END_TEST
 
+START_TEST(test_insecure_names_insecure_tls)
+{
+	static const char *const names[] = { "--insecure", "--insecure-tls" };
+	struct console_options o;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const char *args[] = { "--url", "https://broker.example", "--token-file", token_path,
+				       names[i], NULL };
+		ck_assert_msg(parse(&o, args) == -1, "%s refused", names[i]);
+		ck_assert_msg(o.insecure_tls, "%s left TLS checks on", names[i]);
+		ck_assert(!o.insecure_http);
+		console_options_free(&o);
+	}
+	const char *args[] = { "--url", "https://broker.example", "--token-file", token_path, NULL };
+	ck_assert_int_eq(parse(&o, args), -1);
+	ck_assert(!o.insecure_tls);
+	console_options_free(&o);
+}
+END_TEST
+
+START_TEST(test_url_is_loopback)
+{
+	static const char *const loopback[] = {
+		"http://127.0.0.1:8080", "https://127.9.9.9", "http://LOCALHOST:1", "http://[::1]",
+		"http://[::ffff:127.0.0.1]:8080",
+	};
+	static const char *const remote[] = {
+		"https://broker.example", "http://10.0.0.5", "http://128.0.0.1", "http://[2001:db8::1]",
+		"http://localhost.example.com", "not a url",
+	};
+
+	for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+		ck_assert_msg(console_url_is_loopback(loopback[i]), "%s not loopback", loopback[i]);
+	for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++)
+		ck_assert_msg(!console_url_is_loopback(remote[i]), "%s loopback", remote[i]);
+}
+END_TEST
+
 static Suite *console_options_suite(void)
 {
 	Suite *s = suite_create("console_options");
@@ -296,6 +334,8 @@ static Suite *console_options_suite(void)
 	tcase_add_test(tc, test_token_file_mode_warned);
 	tcase_add_test(tc, test_plain_http_to_remote_rejected);
 	tcase_add_test(tc, test_plain_http_to_loopback_accepted);
+	tcase_add_test(tc, test_insecure_names_insecure_tls);
+	tcase_add_test(tc, test_url_is_loopback);
 	suite_add_tcase(s, tc);
 	return s;
 }
