@@ -43,6 +43,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/events", ROUTE_OWN_STORE, api_events },
 	{ "GET", "/v1/audit", 0, api_list_audit },
 	{ "GET", "/v1/audit/verify", 0, api_verify_audit },
+	{ "GET", "/v1/metrics", 0, api_metrics },
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

@@ -24,6 +24,7 @@ void api_bulk_revoke(struct http_exchange *x);
 void api_events(struct http_exchange *x);
 void api_list_audit(struct http_exchange *x);
 void api_verify_audit(struct http_exchange *x);
+void api_metrics(struct http_exchange *x);
 
 /* Route x to its handler: authentication, transactions and idempotency included. */
 void router_dispatch(struct http_exchange *x);

@@ -185,6 +185,57 @@ enum store_status store_append_audit(struct store *s, const struct audit_entry *
 enum store_status store_list_audit(struct store *s, const struct audit_query *q,
 				   struct audit_entry **out, size_t *count);
 
+/*
+ * Metrics: the hourly rollups that the store keeps as requests and grants change
+ * (see store_sqlite_metrics_schema.c). An hour is a Unix time divided by 3600.
+ */
+struct metrics_hour {
+	int64_t hour;
+	int64_t created;
+	int64_t allowed;          /* approved without a person's approval */
+	int64_t approved;         /* approved by people */
+	int64_t denied;
+	int64_t expired;
+	int64_t canceled;
+	int64_t access_seconds;   /* time to access summed over the hour's approvals */
+	int64_t revoked;
+	int64_t jit_change;       /* change of the active JIT grants at the hour's end */
+	int64_t standing_change;  /* change of the active standing grants */
+	int64_t holders_change;   /* change of the principals holding any active grant */
+};
+
+/*
+ * Approvals of one hour with a time to access in the histogram bin that starts at
+ * lower. Values below STORE_METRICS_EXACT_BELOW seconds have a bin each. Above, a
+ * bin starting at L is 2^(floor(log2(L)) - 4) seconds wide, 16 bins to each
+ * doubling, so no bin is wider than 1/16 of its start.
+ */
+#define STORE_METRICS_EXACT_BELOW 32
+struct metrics_access_bin {
+	int64_t hour;
+	int64_t lower;
+	int64_t count;
+};
+
+/* What GET /v1/metrics reads, all from one snapshot of the database. */
+struct metrics_rollup {
+	struct metrics_hour before;        /* every hour before the window, summed */
+	struct metrics_hour *hours;        /* the window's hours that have a row, in order */
+	size_t hour_count;
+	struct metrics_access_bin *bins;   /* the window's histogram, by hour, then bin */
+	size_t bin_count;
+	/* The live counts, for a step that ends after now. */
+	int64_t pending_now;
+	int64_t jit_now;
+	int64_t standing_now;
+	int64_t holders_now;
+};
+
+/* Read the rollups of the hours in [from_hour, to_hour) in one read transaction. */
+enum store_status store_read_metrics(struct store *s, int64_t from_hour, int64_t to_hour,
+				     struct metrics_rollup *out);
+void metrics_rollup_free(struct metrics_rollup *r);
+
 /* Idempotency keys, scoped to a principal. */
 enum store_status store_get_idempotent(struct store *s, const char *principal, const char *key,
 				       struct idempotent_record *out);

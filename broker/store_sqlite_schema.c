@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "broker/store_sqlite_metrics_schema.h"
+
 /*
  * Each step moves the schema from version i to i + 1 (PRAGMA user_version).
  * Steps are only ever appended: a released step never changes.
@@ -72,6 +74,9 @@ static const char *const migrations[] = {
 	"  status INTEGER NOT NULL, body TEXT NOT NULL, etag TEXT, location TEXT,"
 	"  created_at INTEGER NOT NULL, PRIMARY KEY(principal, key));"
 	"CREATE INDEX idempotency_created ON idempotency(created_at);",
+
+	/* 2: the hourly rollups behind GET /v1/metrics, kept up to date by triggers. */
+	store_metrics_schema,
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

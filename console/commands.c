@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "console/cli_policy.h"
+#include "console/cli_report.h"
 
 static const struct console_command commands[] = {
 	{ "policy", "check a policy file, or decide one request with it", cli_policy_run },
 	{ "simulate", "replay past requests through a proposed policy", cli_simulate_run },
+	{ "report", "measure an access flow from an exported request history", cli_report_run },
 	{ NULL, NULL, NULL },
 };
 
