@@ -167,6 +167,7 @@ install: all
 	install -m 0755 $(BROKER_BIN) $(CONSOLE_BIN) $(DESTDIR)$(PREFIX)/bin
 	install -d $(DESTDIR)$(PREFIX)/share/gatehouse/themes
 	install -m 0644 data/amazon_train.csv $(DESTDIR)$(PREFIX)/share/gatehouse
+	install -m 0644 data/demo.policy $(DESTDIR)$(PREFIX)/share/gatehouse
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/gatehouse/themes
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 docs/gatehouse.1 $(DESTDIR)$(PREFIX)/share/man/man1

@@ -100,7 +100,7 @@ struct audit_entry {
 	int64_t at;
 	char *actor;
 	char *action;               /* "request.approve", "grant.revoke", ... */
-	char *object_kind;          /* "request" or "grant" */
+	char *object_kind;          /* "request", "grant" or "policy" */
 	int64_t object_id;
 	char *reason;
 	char *prev_hash;

@@ -104,12 +104,12 @@ static bool parse_audit_query(struct http_exchange *x, struct audit_query *q)
 	q->object_kind = exchange_query(x, "object");
 	q->actor = exchange_query(x, "actor");
 	if (q->object_kind && strcmp(q->object_kind, "request") != 0 &&
-	    strcmp(q->object_kind, "grant") != 0) {
-		exchange_fail_field(x, "object", "object must be request or grant");
+	    strcmp(q->object_kind, "grant") != 0 && strcmp(q->object_kind, "policy") != 0) {
+		exchange_fail_field(x, "object", "object must be request, grant or policy");
 		return false;
 	}
 	if (q->object_id && !q->object_kind) {
-		exchange_fail_field(x, "object", "object_id needs object=request or object=grant");
+		exchange_fail_field(x, "object", "object_id needs object=request, grant or policy");
 		return false;
 	}
 	return true;

@@ -6,6 +6,7 @@
 #include "api/json.h"
 #include "broker/authz.h"
 #include "broker/list_pages.h"
+#include "broker/policy_engine.h"
 #include "broker/requests.h"
 #include "broker/routes.h"
 #include "common/strbuf.h"
@@ -43,10 +44,18 @@ static enum store_status load_request_page(struct store *s, const void *query, i
 	int64_t last_id = count ? items[count - 1].id : 0;
 	json_t *list = json_array();
 	for (size_t i = 0; i < count; i++) {
-		json_array_append_new(list, request_to_json(&items[i]));
+		json_t *item = status == STORE_OK ? policy_engine_request_json(s, &items[i]) : NULL;
+		if (item)
+			json_array_append_new(list, item);
+		else
+			status = STORE_ERROR;
 		access_request_free(&items[i]);
 	}
 	free(items);
+	if (status != STORE_OK) {
+		json_decref(list);
+		return status;
+	}
 	json_t *page = json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor",
 				 exchange_next_cursor(count, q->limit, last_id),
 				 "last_seq", (json_int_t)last_seq);
@@ -81,11 +90,18 @@ void api_list_requests(struct http_exchange *x)
 	strbuf_free(&key);
 }
 
-/* Respond with a request, its ETag and the given status. */
+/* Respond with a request and its policy record, its ETag and the given status. */
 static void respond_request(struct http_exchange *x, int status, const struct access_request *r)
 {
+	json_t *body = policy_engine_request_json(x->store, r);
+
+	if (!body) {
+		exchange_fail(x, 500, "internal", "loading the policy decision of request %lld failed",
+			      (long long)r->id);
+		return;
+	}
 	exchange_set_etag(x, r->version);
-	exchange_respond_json(x, status, request_to_json(r));
+	exchange_respond_json(x, status, body);
 }
 
 void api_get_request(struct http_exchange *x)
@@ -119,7 +135,7 @@ void api_create_request(struct http_exchange *x)
 		return;
 	if (exchange_body_string(x, body, "resource", true, &in.resource) &&
 	    exchange_body_string(x, body, "role", true, &in.role) &&
-	    exchange_body_string(x, body, "reason", true, &in.reason) &&
+	    exchange_body_string(x, body, "reason", false, &in.reason) &&
 	    exchange_body_int(x, body, "duration_seconds", true, &in.duration_seconds)) {
 		requests_create(x->store, &x->principal, &in, x->broker->config.pending_ttl, x->now,
 				&r, &o);

@@ -58,6 +58,9 @@ bool demo_prepare(struct broker *b, char *err, size_t errlen)
 
 	if (!already_seeded(s))
 		ok = seed_from_history(b, s, err, errlen);
+	/* After the seed, so that the seeded requests keep the routes that made them. */
+	if (ok)
+		demo_publish_policy(s, time_now());
 	snprintf(path, sizeof path, "%s/demo-tokens.json", b->config.data_dir);
 	if (ok && access(path, F_OK) != 0) {
 		ok = demo_write_tokens(s, b->config.data_dir, time_now(), err, errlen);

@@ -53,12 +53,21 @@ struct history {
 
 /* Find the history file: the configured path, else data/ in the source tree or the share directory. */
 bool demo_find_history(const struct broker_config *config, char *path, size_t size);
+/* Find data/NAME in the source tree, the share directory or the working directory. */
+bool demo_find_data(const char *name, char *path, size_t size);
 bool history_load(const char *path, struct history *out, char *err, size_t errlen);
 void history_free(struct history *h);
 
 /* The seed itself, inside one write transaction on s. */
 bool demo_seed(struct store *s, const struct history *h, int64_t now, int64_t pending_ttl,
 	       char *err, size_t errlen);
+
+/*
+ * Publish data/demo.policy as the first policy, by demo-admin, when the database
+ * has none. Only logs why when the file is missing or does not pass the lint, so
+ * that the demo then runs on its routes.
+ */
+void demo_publish_policy(struct store *s, int64_t now);
 
 /* Issue tokens for the three demo principals and write them to DIR/demo-tokens.json (mode 0600). */
 bool demo_write_tokens(struct store *s, const char *data_dir, int64_t now, char *err, size_t errlen);

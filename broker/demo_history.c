@@ -34,8 +34,8 @@ static bool file_exists(const char *path)
 	return access(path, R_OK) == 0;
 }
 
-/* Look for data/HISTORY_FILE beside the executable and up to three folders above it. */
-static bool find_in_source_tree(char *path, size_t size)
+/* Look for data/NAME beside the executable and up to three folders above it. */
+static bool find_in_source_tree(const char *name, char *path, size_t size)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -48,7 +48,7 @@ static bool find_in_source_tree(char *path, size_t size)
 		if (!slash)
 			return false;
 		*slash = '\0';
-		snprintf(path, size, "%s/data/%s", exe, HISTORY_FILE);
+		snprintf(path, size, "%s/data/%s", exe, name);
 		if (file_exists(path))
 			return true;
 	}
@@ -61,12 +61,17 @@ bool demo_find_history(const struct broker_config *config, char *path, size_t si
 		snprintf(path, size, "%s", config->history_path);
 		return file_exists(path);
 	}
-	if (find_in_source_tree(path, size))
+	return demo_find_data(HISTORY_FILE, path, size);
+}
+
+bool demo_find_data(const char *name, char *path, size_t size)
+{
+	if (find_in_source_tree(name, path, size))
 		return true;
-	snprintf(path, size, "%s/%s", GATEHOUSE_DATADIR, HISTORY_FILE);
+	snprintf(path, size, "%s/%s", GATEHOUSE_DATADIR, name);
 	if (file_exists(path))
 		return true;
-	snprintf(path, size, "data/%s", HISTORY_FILE);
+	snprintf(path, size, "data/%s", name);
 	return file_exists(path);
 }
 

@@ -35,9 +35,9 @@ static const char *const reasons[] = {
 	"backfill missing invoices", "read logs for a support ticket", "run the month-end close",
 };
 
+/* The names of docs/POLICY.md's CSV attributes, so that one policy reads the history and the broker. */
 static const char *const attribute_names[] = {
-	"role_rollup_1", "role_rollup_2", "department", "title",
-	"family_description", "family", "role_code",
+	"rollup1", "rollup2", "department", "title", "family_desc", "family", "role_code",
 };
 
 struct seed {

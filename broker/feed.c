@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "api/json.h"
+#include "broker/policy_engine.h"
 
 static enum store_status publish(struct store *s, const char *type, const char *actor,
 				 const char *kind, int64_t id, json_t *data, int64_t at)
@@ -26,7 +27,8 @@ static enum store_status publish(struct store *s, const char *type, const char *
 enum store_status feed_publish_request(struct store *s, const char *type, const char *actor,
 				       const struct access_request *r, int64_t at)
 {
-	return publish(s, type, actor, "request", r->id, request_to_json(r), at);
+	/* The event carries what the policy decided, as GET /v1/requests/{id} does. */
+	return publish(s, type, actor, "request", r->id, policy_engine_request_json(s, r), at);
 }
 
 enum store_status feed_publish_grant(struct store *s, const char *type, const char *actor,

@@ -8,7 +8,9 @@
 #include "broker/authz.h"
 #include "broker/feed.h"
 #include "broker/grants.h"
+#include "broker/policy_engine.h"
 #include "common/alloc.h"
+#include "common/strbuf.h"
 #include "common/timeutil.h"
 
 /* The principal recorded for changes the broker makes on its own (expiry, auto-approval). */
@@ -31,15 +33,21 @@ static bool text_length_ok(const char *s, size_t max)
 	return n >= 1 && n <= max;
 }
 
+/*
+ * Check the fields of a new request. A reason is required unless a published
+ * policy decides the request and does not ask for one.
+ */
 static bool validate_new_request(const struct new_request *in, const struct resource_route *route,
-				 struct outcome *o)
+				 bool reason_optional, struct outcome *o)
 {
 	if (!text_length_ok(in->role, REQUEST_ROLE_MAX)) {
 		outcome_invalid(o, "role", "role must be 1 to %d characters", REQUEST_ROLE_MAX);
 		return false;
 	}
-	if (!text_length_ok(in->reason, REQUEST_REASON_MAX)) {
-		outcome_invalid(o, "reason", "reason must be 1 to %d characters", REQUEST_REASON_MAX);
+	if (requests_text_length(in->reason) > REQUEST_REASON_MAX ||
+	    (!reason_optional && !text_length_ok(in->reason, REQUEST_REASON_MAX))) {
+		outcome_invalid(o, "reason", "reason must be %d to %d characters",
+				reason_optional ? 0 : 1, REQUEST_REASON_MAX);
 		return false;
 	}
 	if (in->duration_seconds < REQUEST_MIN_DURATION ||
@@ -90,10 +98,218 @@ static bool complete_approval(struct store *s, struct access_request *r, const c
 	return true;
 }
 
+static void apply_closing(struct store *s, struct access_request *r, enum request_status status,
+			  const char *actor, const char *reason, int64_t now, struct outcome *o)
+{
+	static const char *const events[] = {
+		[REQUEST_DENIED] = "request.denied",
+		[REQUEST_CANCELED] = "request.canceled",
+		[REQUEST_EXPIRED] = "request.expired",
+	};
+	static const char *const actions[] = {
+		[REQUEST_DENIED] = "request.deny",
+		[REQUEST_CANCELED] = "request.cancel",
+		[REQUEST_EXPIRED] = "request.expire",
+	};
+
+	r->status = status;
+	r->decided_at = now;
+	free(r->decided_by);
+	r->decided_by = xstrdup(actor);
+	free(r->decision_reason);
+	r->decision_reason = reason && *reason ? xstrdup(reason) : NULL;
+	record_change(s, r, events[status], actions[status], actor, r->decision_reason, now, o);
+}
+
+/* The decision on a new request: the active policy's, or, with none published, its route's. */
+struct routing {
+	struct policy *policy;          /* NULL: no policy is published */
+	struct stored_policy meta;
+	json_t *attributes;
+	struct policy_decision decision;
+	json_t *explanation;
+};
+
+static void routing_free(struct routing *r)
+{
+	policy_free(r->policy);
+	stored_policy_free(&r->meta);
+	json_decref(r->attributes);
+	json_decref(r->explanation);
+}
+
+/* The requester as stored, with attributes and groups; the actor itself when it is not stored. */
+static bool load_requester(struct store *s, const struct principal *actor, struct principal *out,
+			   struct outcome *o)
+{
+	enum store_status status = store_get_principal(s, actor->id, out);
+
+	if (status == STORE_NOT_FOUND) {
+		*out = (struct principal){ .id = xstrdup(actor->id), .roles = actor->roles };
+		return true;
+	}
+	if (status != STORE_OK) {
+		outcome_store_failure(o, status, "loading the requester");
+		return false;
+	}
+	return true;
+}
+
+static bool load_policy(struct store *s, struct routing *routing, struct outcome *o)
+{
+	enum store_status status;
+
+	routing->policy = policy_engine_load_active(s, &routing->meta, &status);
+	if (status == STORE_OK || status == STORE_NOT_FOUND)
+		return true;
+	outcome_store_failure(o, status, "loading the active policy");
+	return false;
+}
+
+/* Decide with the policy, and enforce its "reason required". */
+static bool decide_by_policy(struct routing *routing, const struct new_request *in, int64_t now,
+			     struct outcome *o)
+{
+	policy_engine_decide(routing->policy, routing->attributes, now, &routing->decision,
+			     &routing->explanation);
+	if (routing->decision.reason_required && requests_text_length(in->reason) == 0) {
+		struct strbuf rule = STRBUF_INIT;
+		policy_describe_outcome(routing->policy, routing->decision.rule, &rule);
+		outcome_invalid(o, "reason", "reason is missing, and the policy requires one for "
+				"this request (decision: %s)", strbuf_str(&rule));
+		strbuf_free(&rule);
+		return false;
+	}
+	return true;
+}
+
+/* Fill out from the request and its route, then let the policy's decision override the routing. */
+static void make_request(const struct principal *actor, const struct new_request *in,
+			 const struct resource_route *route, const struct routing *routing,
+			 int64_t pending_ttl, int64_t now, struct access_request *out)
+{
+	const struct policy_decision *d = &routing->decision;
+
+	*out = (struct access_request){
+		.status = REQUEST_PENDING,
+		.requester = xstrdup(actor->id),
+		.resource = xstrdup(in->resource),
+		.role = xstrdup(in->role),
+		.reason = xstrdup(in->reason ? in->reason : ""),
+		.duration_seconds = in->duration_seconds,
+		.created_at = now,
+		.expires_at = now + pending_ttl,
+		.approvals_needed = route->approvals_needed,
+		.approver_group = xstrdup(route->owner_group),
+		.version = 1,
+	};
+	if (!routing->policy)
+		return;
+	if (d->max_seconds > 0 && out->duration_seconds > d->max_seconds)
+		out->duration_seconds = d->max_seconds;
+	if (d->outcome == POLICY_REQUIRE) {
+		out->approvals_needed = d->approvals;
+		free(out->approver_group);
+		out->approver_group = xstrdup(d->group);
+	} else {
+		out->approvals_needed = 0;
+	}
+}
+
+static enum store_status record_routing(struct store *s, int64_t request_id,
+					const struct routing *routing)
+{
+	struct request_policy p = { 0 };
+	struct policy_rule_info rule;
+	enum store_status status;
+
+	p.attributes_json = json_dumps(routing->attributes, JSON_COMPACT | JSON_SORT_KEYS);
+	if (routing->policy) {
+		policy_rule_describe(routing->policy, routing->decision.rule, &rule);
+		p.decision = (char *)policy_outcome_name(routing->decision.outcome);
+		p.rule = (char *)rule.name;
+		p.explanation_json = json_dumps(routing->explanation, JSON_COMPACT);
+		p.version = routing->meta.version;
+	}
+	status = p.attributes_json ? store_set_request_policy(s, request_id, &p) : STORE_ERROR;
+	free(p.attributes_json);
+	free(p.explanation_json);
+	return status;
+}
+
+/* "rule \"NAME\"" or "the default", for the reasons the broker writes. */
+static void deciding_rule_text(const struct routing *routing, char *out, size_t size)
+{
+	struct policy_rule_info rule;
+
+	policy_rule_describe(routing->policy, routing->decision.rule, &rule);
+	if (rule.name)
+		snprintf(out, size, "rule \"%.200s\"", rule.name);
+	else
+		snprintf(out, size, "the default");
+}
+
+/* Apply an allow or a deny at once; a require (or a route) leaves the request pending. */
+static void settle_new_request(struct store *s, struct access_request *r,
+			       const struct routing *routing, int64_t now, struct outcome *o)
+{
+	char reason[320], rule[256];
+
+	if (routing->policy && routing->decision.outcome == POLICY_DENY) {
+		r->version++;
+		apply_closing(s, r, REQUEST_DENIED, SYSTEM_ACTOR, routing->decision.message, now, o);
+		return;
+	}
+	if (r->approvals_needed > 0)
+		return;
+	if (routing->policy) {
+		deciding_rule_text(routing, rule, sizeof rule);
+		snprintf(reason, sizeof reason, "allowed by policy version %lld, %s",
+			 (long long)routing->meta.version, rule);
+	} else {
+		snprintf(reason, sizeof reason, "the route needs no approval");
+	}
+	r->version++;
+	if (complete_approval(s, r, SYSTEM_ACTOR, reason, now, o))
+		record_change(s, r, "request.approved", "request.approve", SYSTEM_ACTOR,
+			      r->decision_reason, now, o);
+}
+
+static void create_routed(struct store *s, const struct principal *actor,
+			  const struct new_request *in, const struct resource_route *route,
+			  struct routing *routing, int64_t pending_ttl, int64_t now,
+			  struct access_request *out, struct outcome *o)
+{
+	struct principal requester;
+	enum store_status status;
+
+	if (!load_requester(s, actor, &requester, o))
+		return;
+	routing->attributes = policy_engine_attributes(&requester, route, in->role, in->reason,
+						       in->duration_seconds);
+	principal_free(&requester);
+	if (routing->policy && !decide_by_policy(routing, in, now, o))
+		return;
+	make_request(actor, in, route, routing, pending_ttl, now, out);
+	status = store_insert_request(s, out);
+	if (status == STORE_OK)
+		status = record_routing(s, out->id, routing);
+	if (status == STORE_OK)
+		status = feed_publish_request(s, "request.created", actor->id, out, now);
+	if (status == STORE_OK)
+		status = audit_append(s, actor->id, "request.create", "request", out->id, out->reason, now);
+	if (status != STORE_OK) {
+		outcome_store_failure(o, status, "saving the request");
+		return;
+	}
+	settle_new_request(s, out, routing, now, o);
+}
+
 void requests_create(struct store *s, const struct principal *actor, const struct new_request *in,
 		     int64_t pending_ttl, int64_t now, struct access_request *out, struct outcome *o)
 {
 	struct resource_route route;
+	struct routing routing = { 0 };
 	enum store_status status;
 
 	memset(out, 0, sizeof *out);
@@ -116,43 +332,11 @@ void requests_create(struct store *s, const struct principal *actor, const struc
 		outcome_store_failure(o, status, "loading the resource's route");
 		return;
 	}
-	if (!validate_new_request(in, &route, o)) {
-		resource_route_free(&route);
-		return;
-	}
-
-	*out = (struct access_request){
-		.status = REQUEST_PENDING,
-		.requester = xstrdup(actor->id),
-		.resource = xstrdup(in->resource),
-		.role = xstrdup(in->role),
-		.reason = xstrdup(in->reason),
-		.duration_seconds = in->duration_seconds,
-		.created_at = now,
-		.expires_at = now + pending_ttl,
-		.approvals_needed = route.approvals_needed,
-		.approver_group = xstrdup(route.owner_group),
-		.version = 1,
-	};
+	if (load_policy(s, &routing, o) &&
+	    validate_new_request(in, &route, routing.policy != NULL, o))
+		create_routed(s, actor, in, &route, &routing, pending_ttl, now, out, o);
+	routing_free(&routing);
 	resource_route_free(&route);
-
-	status = store_insert_request(s, out);
-	if (status == STORE_OK)
-		status = feed_publish_request(s, "request.created", actor->id, out, now);
-	if (status == STORE_OK)
-		status = audit_append(s, actor->id, "request.create", "request", out->id, out->reason, now);
-	if (status != STORE_OK) {
-		outcome_store_failure(o, status, "saving the request");
-		return;
-	}
-	if (out->approvals_needed > 0)
-		return;
-
-	/* A route that needs no approvals grants at once. */
-	out->version++;
-	if (complete_approval(s, out, SYSTEM_ACTOR, "the route needs no approval", now, o))
-		record_change(s, out, "request.approved", "request.approve", SYSTEM_ACTOR,
-			      out->decision_reason, now, o);
 }
 
 static bool has_approved(const struct access_request *r, const char *principal)
@@ -238,29 +422,6 @@ static void apply_approval(struct store *s, struct access_request *r, const char
 	}
 	if (complete_approval(s, r, actor, reason, now, o))
 		record_change(s, r, "request.approved", "request.approve", actor, reason, now, o);
-}
-
-static void apply_closing(struct store *s, struct access_request *r, enum request_status status,
-			  const char *actor, const char *reason, int64_t now, struct outcome *o)
-{
-	static const char *const events[] = {
-		[REQUEST_DENIED] = "request.denied",
-		[REQUEST_CANCELED] = "request.canceled",
-		[REQUEST_EXPIRED] = "request.expired",
-	};
-	static const char *const actions[] = {
-		[REQUEST_DENIED] = "request.deny",
-		[REQUEST_CANCELED] = "request.cancel",
-		[REQUEST_EXPIRED] = "request.expire",
-	};
-
-	r->status = status;
-	r->decided_at = now;
-	free(r->decided_by);
-	r->decided_by = xstrdup(actor);
-	free(r->decision_reason);
-	r->decision_reason = reason && *reason ? xstrdup(reason) : NULL;
-	record_change(s, r, events[status], actions[status], actor, r->decision_reason, now, o);
 }
 
 void requests_decide(struct store *s, const struct principal *actor, int64_t id,

@@ -17,6 +17,7 @@ enum route_flags {
 	ROUTE_PUBLIC = 1,  /* no token needed */
 	ROUTE_WRITE = 2,   /* runs in a write transaction; honours Idempotency-Key */
 	ROUTE_OWN_STORE = 4, /* the handler borrows and returns connections itself */
+	ROUTE_READ_BODY = 8, /* takes a JSON body but changes nothing: no transaction, no Idempotency-Key */
 };
 
 struct route {
@@ -44,6 +45,10 @@ static const struct route routes[] = {
 	{ "GET", "/v1/audit", 0, api_list_audit },
 	{ "GET", "/v1/audit/verify", 0, api_verify_audit },
 	{ "GET", "/v1/metrics", 0, api_metrics },
+	{ "GET", "/v1/policy", 0, api_get_policy },
+	{ "PUT", "/v1/policy", ROUTE_WRITE, api_put_policy },
+	{ "POST", "/v1/policy/lint", ROUTE_READ_BODY, api_lint_policy },
+	{ "POST", "/v1/policy/simulate", ROUTE_READ_BODY, api_simulate_policy },
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
@@ -250,6 +255,20 @@ static bool write_and_remember(struct http_exchange *x, const struct route *rout
 	return true;
 }
 
+/* The checks every route with a body makes before its handler; false sets the response. */
+static bool check_body_request(struct http_exchange *x)
+{
+	static const char *const no_query[] = { NULL };
+
+	if (!exchange_check_query(x, no_query))
+		return false;
+	if (x->body_length > 0 && !is_json_content_type(exchange_header(x, "Content-Type"))) {
+		exchange_fail(x, 415, "unsupported_media_type", "send the body as application/json");
+		return false;
+	}
+	return true;
+}
+
 /*
  * Run a write in the pool's write group (see store_sqlite_pool.c). The handler uses
  * the group's connection, and its response is final only once the group has committed.
@@ -258,17 +277,12 @@ static bool write_and_remember(struct http_exchange *x, const struct route *rout
  */
 static void run_write(struct http_exchange *x, const struct route *route)
 {
-	static const char *const no_query[] = { NULL };
 	const char *key = exchange_header(x, "Idempotency-Key");
 	struct store_pool *pool = x->broker->pool;
 	enum store_status status;
 
-	if (!exchange_check_query(x, no_query))
+	if (!check_body_request(x))
 		return;
-	if (x->body_length > 0 && !is_json_content_type(exchange_header(x, "Content-Type"))) {
-		exchange_fail(x, 415, "unsupported_media_type", "send the body as application/json");
-		return;
-	}
 	if (key && !valid_idempotency_key(key)) {
 		exchange_fail_field(x, "Idempotency-Key",
 				    "Idempotency-Key must be 1 to 255 printable ASCII characters");
@@ -311,7 +325,7 @@ void router_dispatch(struct http_exchange *x)
 		goto done;
 	if (route->flags & ROUTE_WRITE)
 		run_write(x, route);
-	else
+	else if (!(route->flags & ROUTE_READ_BODY) || check_body_request(x))
 		route->handler(x);
 done:
 	if (x->store && !(route->flags & ROUTE_OWN_STORE)) {

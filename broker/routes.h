@@ -26,6 +26,11 @@ void api_list_audit(struct http_exchange *x);
 void api_verify_audit(struct http_exchange *x);
 void api_metrics(struct http_exchange *x);
 
+void api_get_policy(struct http_exchange *x);
+void api_put_policy(struct http_exchange *x);
+void api_lint_policy(struct http_exchange *x);
+void api_simulate_policy(struct http_exchange *x);
+
 /* Route x to its handler: authentication, transactions and idempotency included. */
 void router_dispatch(struct http_exchange *x);
 

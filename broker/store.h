@@ -236,6 +236,51 @@ enum store_status store_read_metrics(struct store *s, int64_t from_hour, int64_t
 				     struct metrics_rollup *out);
 void metrics_rollup_free(struct metrics_rollup *r);
 
+/*
+ * Policies. Each publish adds the next version; the newest is the active one, and
+ * none is ever changed or removed.
+ */
+struct stored_policy {
+	int64_t version;
+	char *source;
+	int64_t published_at;
+	char *published_by;
+	char *sha256;             /* of the source, lowercase hex */
+};
+
+/* What the active policy decided on a request, and the attributes it decided on. */
+struct request_policy {
+	char *decision;           /* "allow", "require" or "deny"; NULL when no policy decided */
+	char *rule;               /* the deciding rule; NULL for the default, or when no policy decided */
+	char *explanation_json;   /* policy_decision_to_json() as text; NULL when no policy decided */
+	int64_t version;          /* the deciding policy's version; 0 when no policy decided */
+	char *attributes_json;    /* the attributes as a JSON object; NULL when none were recorded */
+};
+
+/* The newest policy; STORE_NOT_FOUND when none was ever published. */
+enum store_status store_active_policy(struct store *s, struct stored_policy *out);
+/* Add p as the next version; STORE_DUPLICATE when p->version exists already. */
+enum store_status store_insert_policy(struct store *s, const struct stored_policy *p);
+void stored_policy_free(struct stored_policy *p);
+
+/* The policy record of a request; fields stay NULL and 0 when it has none. */
+enum store_status store_get_request_policy(struct store *s, int64_t request_id,
+					   struct request_policy *out);
+enum store_status store_set_request_policy(struct store *s, int64_t request_id,
+					   const struct request_policy *p);
+void request_policy_free(struct request_policy *p);
+
+/*
+ * Call visit for every approved or denied request, oldest first, with the attributes
+ * recorded on it (NULL when none were). Stops early when visit returns false.
+ */
+typedef bool (*store_request_visitor)(const struct access_request *r, const char *attributes_json,
+				      void *context);
+enum store_status store_each_decided_request(struct store *s, store_request_visitor visit,
+					     void *context);
+/* The distinct keys of all principals' attributes, sorted; the caller frees each and the array. */
+enum store_status store_principal_attribute_keys(struct store *s, char ***keys, size_t *count);
+
 /* Idempotency keys, scoped to a principal. */
 enum store_status store_get_idempotent(struct store *s, const char *principal, const char *key,
 				       struct idempotent_record *out);

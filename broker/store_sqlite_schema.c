@@ -77,6 +77,23 @@ static const char *const migrations[] = {
 
 	/* 2: the hourly rollups behind GET /v1/metrics, kept up to date by triggers. */
 	store_metrics_schema,
+
+	/*
+	 * 3: published policies, and on each request what the policy decided and the
+	 * attributes it saw. Requests made before keep NULL in the new columns.
+	 */
+	"CREATE TABLE policies("
+	"  version INTEGER PRIMARY KEY, source TEXT NOT NULL, published_at INTEGER NOT NULL,"
+	"  published_by TEXT NOT NULL, sha256 TEXT NOT NULL);"
+	"CREATE TRIGGER policies_append_only_update BEFORE UPDATE ON policies"
+	"  BEGIN SELECT RAISE(ABORT, 'a published policy never changes'); END;"
+	"CREATE TRIGGER policies_append_only_delete BEFORE DELETE ON policies"
+	"  BEGIN SELECT RAISE(ABORT, 'a published policy never changes'); END;"
+	"ALTER TABLE requests ADD COLUMN policy_decision TEXT;"
+	"ALTER TABLE requests ADD COLUMN policy_rule TEXT;"
+	"ALTER TABLE requests ADD COLUMN policy_explanation TEXT;"
+	"ALTER TABLE requests ADD COLUMN policy_version INTEGER;"
+	"ALTER TABLE requests ADD COLUMN policy_attributes TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

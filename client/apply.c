@@ -118,6 +118,12 @@ enum apply_result apply_object_as_sent(struct cache *cache, enum cache_object_ki
 	return result;
 }
 
+/* The objects an audit entry may be about: a request, a grant, or a published policy. */
+static bool audit_object_known(const char *kind)
+{
+	return apply_object_kind(kind) >= 0 || (kind && strcmp(kind, "policy") == 0);
+}
+
 enum apply_result apply_audit_entry(struct cache *cache, const json_t *json, char *err,
 				    size_t errlen)
 {
@@ -130,10 +136,10 @@ enum apply_result apply_audit_entry(struct cache *cache, const json_t *json, cha
 		describe_invalid("audit entry", json, "seq", decode_error, err, errlen);
 		return APPLY_INVALID;
 	}
-	if (entry.seq <= 0 || apply_object_kind(entry.object_kind) < 0) {
+	if (entry.seq <= 0 || !audit_object_known(entry.object_kind)) {
 		describe_invalid("audit entry", json, "seq",
 				 entry.seq <= 0 ? "field \"seq\": expected a positive integer"
-						: "field \"object\": expected request or grant",
+						: "field \"object\": expected request, grant or policy",
 				 err, errlen);
 		audit_entry_free(&entry);
 		return APPLY_INVALID;

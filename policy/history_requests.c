@@ -149,6 +149,20 @@ bool policy_history_add_request(struct policy_history *history, const struct acc
 	return true;
 }
 
+/*
+ * A line's attributes: its own "attributes", or, in the broker's export, those
+ * its policy decision saw ("policy": {"attributes": ...}). NULL for neither.
+ */
+static const json_t *line_attributes(const json_t *line)
+{
+	const json_t *own = json_object_get(line, "attributes");
+	const json_t *policy = json_object_get(line, "policy");
+
+	if (own || !json_is_object(policy))
+		return own;
+	return json_object_get(policy, "attributes");
+}
+
 static bool read_json_line(struct policy_history *h, const char *text, size_t length, size_t line,
 			   char *err, size_t errlen)
 {
@@ -166,8 +180,7 @@ static bool read_json_line(struct policy_history *h, const char *text, size_t le
 	if (!ok) {
 		snprintf(err, errlen, "line %zu: not a request: %s", line, why);
 	} else {
-		ok = policy_history_add_request(h, &request, json_object_get(j, "attributes"), why,
-						sizeof why);
+		ok = policy_history_add_request(h, &request, line_attributes(j), why, sizeof why);
 		if (ok)
 			h->lines[h->row_count - 1] = line;
 		else

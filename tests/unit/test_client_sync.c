@@ -227,7 +227,8 @@ START_TEST(test_resync_fills_cache)
 			 count_listing(demo.admin_token, "/v1/requests?status=pending&limit=100"));
 	ck_assert_int_eq(cache_count_active_grants(h.cache),
 			 count_listing(demo.admin_token, "/v1/grants?status=active&limit=100"));
-	ck_assert_int_gt(cache_count_active_grants(h.cache), 500);
+	/* More than one page of 100: the resync followed the cursor. */
+	ck_assert_int_gt(cache_count_active_grants(h.cache), 100);
 
 	fetch_broker_id(broker_id, sizeof broker_id);
 	ck_assert_int_eq(cache_get_broker_id(h.cache, &cached_id), CACHE_FOUND);

@@ -467,12 +467,19 @@ START_TEST(test_metrics_file_order_in_process)
 END_TEST
 
 /*
- * A database written before the rollups existed: take schema step 2 away again,
- * as if the file came from an older gatehoused, and let store_open migrate it.
+ * A database written before the rollups existed: take schema steps 3 (the
+ * policies) and 2 away again, as if the file came from an older gatehoused,
+ * and let store_open migrate it.
  */
 START_TEST(test_metrics_backfill)
 {
 	static const char *const undo_step_two =
+		"DROP TABLE policies;"
+		"ALTER TABLE requests DROP COLUMN policy_decision;"
+		"ALTER TABLE requests DROP COLUMN policy_rule;"
+		"ALTER TABLE requests DROP COLUMN policy_explanation;"
+		"ALTER TABLE requests DROP COLUMN policy_version;"
+		"ALTER TABLE requests DROP COLUMN policy_attributes;"
 		"DROP TRIGGER metrics_request_insert; DROP TRIGGER metrics_request_insert_decided;"
 		"DROP TRIGGER metrics_request_decided; DROP TRIGGER metrics_request_update;"
 		"DROP TRIGGER metrics_grant_insert; DROP TRIGGER metrics_grant_insert_grows;"
@@ -496,7 +503,7 @@ START_TEST(test_metrics_backfill)
 	sqlite3_stmt *st;
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int(st, 0), 2);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 3);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	remove_database(dir, path);

@@ -288,6 +288,32 @@ START_TEST(test_attributes_replace_fields)
 }
 END_TEST
 
+/* The broker's export carries the attributes a decision saw under "policy". */
+START_TEST(test_broker_export_attributes)
+{
+	char path[] = "/tmp/gatehouse-export-XXXXXX";
+	int fd = mkstemp(path);
+	const char *line =
+		"{\"id\": 1, \"status\": \"approved\", \"requester\": \"emp-1\", "
+		"\"resource\": \"res-1\", \"role\": \"read\", \"reason\": \"r\", "
+		"\"duration_seconds\": 3600, \"created_at\": \"2026-03-31T10:00:00Z\", "
+		"\"decided_at\": \"2026-03-31T10:05:00Z\", \"approvals_needed\": 1, "
+		"\"approver_group\": \"ops\", \"policy\": {\"decision\": \"require\", "
+		"\"attributes\": {\"requester.department\": \"117961\"}}}\n";
+	struct strbuf values = STRBUF_INIT;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	close(fd);
+	struct policy_history *history = load_history(path);
+	unlink(path);
+	policy_history_row_values(history, 0, collect_value, &values);
+	ck_assert_ptr_nonnull(strstr(values.data, "requester.department=117961;"));
+	strbuf_free(&values);
+	policy_history_free(history);
+}
+END_TEST
+
 START_TEST(test_add_request_api)
 {
 	struct policy_history *history = policy_history_new();
@@ -466,6 +492,7 @@ static Suite *policy_simulate_suite(void)
 	tcase_add_test(tc, test_json_lines_by_hand);
 	tcase_add_test(tc, test_json_lines_rows);
 	tcase_add_test(tc, test_attributes_replace_fields);
+	tcase_add_test(tc, test_broker_export_attributes);
 	tcase_add_test(tc, test_add_request_api);
 	tcase_add_loop_test(tc, test_readers, 0, sizeof reader_cases / sizeof reader_cases[0]);
 	tcase_add_test(tc, test_csv_quoted_values);
