@@ -32,6 +32,7 @@ nginx_pid=""
 wrk_pid=""
 console_pid=""
 policy_pid=""
+metrics_pid=""
 work=""
 nginx_dir=""
 
@@ -48,6 +49,7 @@ stop_process() {
 }
 
 cleanup() {
+	stop_process "$metrics_pid"
 	stop_process "$policy_pid"
 	stop_process "$console_pid"
 	stop_process "$wrk_pid"
@@ -490,3 +492,11 @@ policy_pid=""
 # The console's sync and its idle cost: bench/sync.sh (no wrk or nginx needed).
 echo
 sh "$bench_dir/sync.sh" "$build" || fail "the sync benchmark failed (its messages are above)"
+
+# The access metrics and gatehouse report beside sqlite3 (no wrk or nginx needed).
+# metrics.sh cleans up after itself when stopped.
+echo
+sh "$bench_dir/metrics.sh" "$build" &
+metrics_pid=$!
+wait "$metrics_pid" || { metrics_pid=""; fail "the metrics benchmark failed (its messages are above)"; }
+metrics_pid=""
