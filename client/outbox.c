@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/policy.h"
 #include "client/apply.h"
 #include "client/outbox_internal.h"
 #include "client/outbox_message.h"
@@ -146,19 +147,38 @@ static int64_t read_revoked(const json_t *body)
 		       ? (int64_t)json_integer_value(revoked) : -1;
 }
 
+/* Keep the policy a publish returned as the active one; false with error set. */
+static bool store_published(struct outbox_sender *sender, const json_t *body, char *error,
+			    size_t size)
+{
+	struct cached_policy policy;
+	bool stored;
+
+	if (!cached_policy_from_json(body, &policy, error, size))
+		return false;
+	stored = cache_policy_published(sender->cache, &policy, time_now());
+	cached_policy_free(&policy);
+	if (!stored)
+		snprintf(error, size, "%s", cache_last_error(sender->cache));
+	return stored;
+}
+
 static void handle_success(struct outbox_sender *sender, const struct outbox_item *item,
 			   const struct http_response *response, struct outbox_result *result,
 			   struct strbuf *message)
 {
 	int kind = apply_object_kind(item->object_kind);
+	bool publish = outbox_item_is_publish(item);
 	char error[512] = "";
 	bool stored = response->error == NULL;
 
 	backoff_reset(&sender->backoff);
-	if (stored && kind >= 0)
+	if (stored && publish) {
+		stored = store_published(sender, response->json, error, sizeof error);
+	} else if (stored && kind >= 0) {
 		stored = apply_object(sender->cache, (enum cache_object_kind)kind, response->json,
 				      error, sizeof error) == APPLY_STORED;
-	if (stored && kind < 0) {
+	} else if (stored) {
 		result->revoked = read_revoked(response->json);
 		if (result->revoked < 0)
 			snprintf(error, sizeof error, "field \"revoked\": expected a whole number");
@@ -185,7 +205,7 @@ static void handle_rejection(struct outbox_sender *sender, const struct outbox_i
 	result->state = conflict ? OUTBOX_CONFLICT : OUTBOX_FAILED;
 	mark(sender, item, result->state, response->status, true, message);
 	/* Show the truth in the row the user acted on. */
-	if (conflict && item->object_kind)
+	if (conflict && apply_object_kind(item->object_kind) >= 0)
 		sync_fetch_object(sender->sync, item->object_kind, item->object_id);
 }
 
@@ -307,8 +327,9 @@ void outbox_tick(struct outbox_sender *sender, int64_t now_ms)
 }
 
 /* Add a write to the outbox and start sending; the body is encoded here and body freed. */
-static int64_t queue(struct outbox_sender *sender, const char *path, json_t *body,
-		     int64_t if_match, const char *kind, int64_t object_id, const char *label)
+static int64_t queue(struct outbox_sender *sender, const char *method, const char *path,
+		     json_t *body, int64_t if_match, const char *kind, int64_t object_id,
+		     const char *label)
 {
 	char key[OUTBOX_KEY_SIZE];
 	char *text = json_dumps(body, JSON_COMPACT);
@@ -319,7 +340,7 @@ static int64_t queue(struct outbox_sender *sender, const char *path, json_t *bod
 		snprintf(sender->error, sizeof sender->error, "%s: out of memory", label);
 		return -1;
 	}
-	id = cache_outbox_add(sender->cache, "POST", path, text, if_match, kind, object_id, label,
+	id = cache_outbox_add(sender->cache, method, path, text, if_match, kind, object_id, label,
 			      key);
 	free(text);
 	if (id < 0) {
@@ -376,7 +397,7 @@ static int64_t queue_object_action(struct outbox_sender *sender, const char *kin
 		return -1;
 	snprintf(path, sizeof path, "/v1/%ss/%lld/%s", kind, (long long)id, action);
 	snprintf(label, sizeof label, "%s %s %lld", action, kind, (long long)id);
-	return queue(sender, path, body, version, kind, id, label);
+	return queue(sender, "POST", path, body, version, kind, id, label);
 }
 
 int64_t outbox_queue_approve(struct outbox_sender *sender, int64_t request_id, int64_t version,
@@ -430,9 +451,32 @@ int64_t outbox_queue_bulk_revoke(struct outbox_sender *sender, const char *princ
 		strbuf_printf(&label, " of %s", principal);
 	if (resource && *resource)
 		strbuf_printf(&label, " on %s", resource);
-	id = queue(sender, BULK_REVOKE_PATH, body, 0, NULL, 0, strbuf_str(&label));
+	id = queue(sender, "POST", BULK_REVOKE_PATH, body, 0, NULL, 0, strbuf_str(&label));
 	strbuf_free(&label);
 	return id;
+}
+
+int64_t outbox_queue_publish(struct outbox_sender *sender, const char *source, int64_t based_on)
+{
+	json_t *body = json_object();
+	char label[96];
+
+	if (based_on < 1) {
+		/* NOTE: the HTTP layer sends no If-Match for version 0, so a first publish cannot go out from here. */
+		snprintf(sender->error, sizeof sender->error,
+			 "publishing needs the version of the policy it replaces; none is known yet");
+		json_decref(body);
+		return -1;
+	}
+	if (!source || !set_string(sender, body, "source", source)) {
+		if (!source)
+			snprintf(sender->error, sizeof sender->error, "no policy text to publish");
+		json_decref(body);
+		return -1;
+	}
+	snprintf(label, sizeof label, "publish the policy over version %lld", (long long)based_on);
+	return queue(sender, "PUT", OUTBOX_POLICY_PATH, body, based_on, OUTBOX_KIND_POLICY, based_on,
+		     label);
 }
 
 bool outbox_read_matched(const struct http_response *response, int64_t *matched,

@@ -110,6 +110,20 @@ int64_t outbox_queue_revoke(struct outbox_sender *sender, int64_t grant_id, int6
  */
 int64_t outbox_queue_bulk_revoke(struct outbox_sender *sender, const char *principal,
 				 const char *resource, const char *reason);
+/*
+ * Queue a publish of a policy's source (PUT /v1/policy) over the active
+ * policy of version based_on, sent as If-Match, so that the broker rejects it
+ * with 412 when someone published in between. The item's object_kind is
+ * OUTBOX_KIND_POLICY and its object_id is based_on. On success the cache
+ * holds the new active policy (cache/policy.h), and the draft is discarded
+ * when it is the text published.
+ */
+int64_t outbox_queue_publish(struct outbox_sender *sender, const char *source, int64_t based_on);
+#define OUTBOX_KIND_POLICY "policy"
+#define OUTBOX_POLICY_PATH "/v1/policy"
+/* Whether an item is a policy publish. */
+bool outbox_item_is_publish(const struct outbox_item *item);
+
 /* The reason the last queue call failed. */
 const char *outbox_last_error(const struct outbox_sender *sender);
 

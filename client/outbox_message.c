@@ -4,6 +4,12 @@
 #include <string.h>
 
 #include "api/json.h"
+#include "client/outbox.h"
+
+bool outbox_item_is_publish(const struct outbox_item *item)
+{
+	return item->object_kind && strcmp(item->object_kind, OUTBOX_KIND_POLICY) == 0;
+}
 
 /* The action at the end of the item's path: "approve", "deny", "cancel" or "revoke". */
 static const char *item_action(const struct outbox_item *item)
@@ -61,7 +67,10 @@ void outbox_message_success(const struct outbox_item *item, const struct http_re
 	char name[96];
 
 	object_name(item, name, sizeof name);
-	if (!item->object_kind && revoked >= 0)
+	if (outbox_item_is_publish(item))
+		strbuf_printf(out, "published the policy as version %lld",
+			      (long long)json_integer_value(json_object_get(response->json, "version")));
+	else if (!item->object_kind && revoked >= 0)
 		strbuf_printf(out, "revoked %lld grant%s", (long long)revoked, revoked == 1 ? "" : "s");
 	else if (strcmp(action, "approve") == 0 && status && strcmp(status, "pending") == 0)
 		describe_partial_approval(response->json, name, out);
@@ -84,7 +93,11 @@ void outbox_message_rejected(const struct outbox_item *item, const struct http_r
 	char name[96];
 
 	object_name(item, name, sizeof name);
-	if (strcmp(code, "self_approval") == 0)
+	if (outbox_item_is_publish(item))
+		strbuf_printf(out, "the broker rejected the policy (based on version %lld): %s",
+			      (long long)item->if_match,
+			      response->error ? response->error : "no reason given");
+	else if (strcmp(code, "self_approval") == 0)
 		strbuf_printf(out, "you cannot %s your own %s", item_action(item), name);
 	else if (response->status == 403 && !item->object_kind) /* a bulk write: the label says it all */
 		strbuf_printf(out, "you may not %s%s%s", item->label, detail ? ": " : "",
@@ -267,6 +280,22 @@ enum outbox_review_verdict outbox_message_review(const struct outbox_item *item,
 	verdict = review_grant(item, &g, out);
 	grant_free(&g);
 	return verdict;
+}
+
+enum outbox_review_verdict outbox_message_review_publish(const struct outbox_item *item,
+							 int64_t version, struct strbuf *out)
+{
+	if (version == item->if_match) {
+		strbuf_printf(out, "the published policy is still version %lld; publish it again?",
+			      (long long)version);
+		append_last_error(item, out);
+	} else {
+		strbuf_printf(out, "the published policy is now version %lld (yours was based on "
+			      "version %lld); publish yours over it, replacing that change?",
+			      (long long)version, (long long)item->if_match);
+	}
+	strbuf_puts(out, " (y/n)");
+	return OUTBOX_REVIEW_APPLIES;
 }
 
 enum outbox_review_verdict outbox_message_review_bulk(const struct outbox_item *item,

@@ -35,6 +35,9 @@ enum outbox_review_verdict {
 enum outbox_review_verdict outbox_message_review(const struct outbox_item *item,
 						 const json_t *object, const char *me,
 						 struct strbuf *out);
+/* Write the question for retrying a policy publish now that the published policy has version. */
+enum outbox_review_verdict outbox_message_review_publish(const struct outbox_item *item,
+							 int64_t version, struct strbuf *out);
 /* Write the same for a bulk revoke that would take matched grants now. */
 enum outbox_review_verdict outbox_message_review_bulk(const struct outbox_item *item,
 						      int64_t matched, struct strbuf *out);

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/policy.h"
 #include "client/apply.h"
 #include "client/outbox_internal.h"
 #include "client/outbox_message.h"
 #include "common/strbuf.h"
+#include "common/timeutil.h"
 
 /* Load an item that can be retried; false with the reason in the sender's error. */
 static bool load_retryable(struct outbox_sender *sender, int64_t item_id, struct outbox_item *item)
@@ -129,6 +131,56 @@ static bool send_read(struct outbox_side_call *side)
 	return side->call != NULL;
 }
 
+static void on_policy_read(void *ctx, const struct http_response *response)
+{
+	struct outbox_side_call *side = ctx;
+	struct outbox_review review = { .item_id = side->item.id };
+	struct strbuf message = STRBUF_INIT;
+	struct cached_policy policy;
+	char error[256];
+
+	if (response->error) {
+		strbuf_printf(&message, "could not read the published policy from the broker: %s",
+			      response->error);
+	} else if (!cached_policy_from_json(response->json, &policy, error, sizeof error)) {
+		strbuf_printf(&message, "the broker sent an invalid policy: %s", error);
+	} else {
+		review.ok = true;
+		review.applies = outbox_message_review_publish(&side->item, policy.version, &message) ==
+				 OUTBOX_REVIEW_APPLIES;
+		review.version = policy.version;
+		if (!cache_policy_store(side->sender->cache, &policy, time_now()))
+			strbuf_printf(&message, " (the cache could not store it: %s)",
+				      cache_last_error(side->sender->cache));
+		cached_policy_free(&policy);
+	}
+	review.message = strbuf_str(&message);
+	finish_review(side, &review);
+	strbuf_free(&message);
+}
+
+/* Read the published policy, whose version a publish's retry goes out over. */
+static bool send_policy_read(struct outbox_side_call *side)
+{
+	struct outbox_sender *sender = side->sender;
+
+	side->call = http_client_send(sender->http, "GET", OUTBOX_POLICY_PATH, NULL, NULL,
+				      on_policy_read, side);
+	if (!side->call)
+		snprintf(sender->error, sizeof sender->error, "reading the policy could not be started");
+	return side->call != NULL;
+}
+
+/* Read what the item acts on, for the review: its object, the policy, or a bulk revoke's count. */
+static bool send_review_read(struct outbox_side_call *side)
+{
+	if (apply_object_kind(side->item.object_kind) >= 0)
+		return send_read(side);
+	if (outbox_item_is_publish(&side->item))
+		return send_policy_read(side);
+	return send_count(side);
+}
+
 bool outbox_review_retry(struct outbox_sender *sender, int64_t item_id,
 			 outbox_review_callback callback, void *ctx)
 {
@@ -145,7 +197,7 @@ bool outbox_review_retry(struct outbox_sender *sender, int64_t item_id,
 		outbox_side_call_free(side);
 		return false;
 	}
-	sent = apply_object_kind(side->item.object_kind) >= 0 ? send_read(side) : send_count(side);
+	sent = send_review_read(side);
 	if (!sent)
 		outbox_side_call_free(side);
 	return sent;

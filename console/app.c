@@ -54,6 +54,11 @@ void app_open_detail(struct app *app, const char *kind, int64_t id)
 	sync_fetch_audit(app->sync, kind, id);
 }
 
+void app_open_overlay(struct app *app, struct view *v)
+{
+	push_overlay(app, v);
+}
+
 void app_open_help(struct app *app)
 {
 	push_overlay(app, help_view_new(app));

@@ -13,6 +13,7 @@
 #include "api/model.h"
 #include "cache/cache.h"
 #include "client/http.h"
+#include "client/metrics.h"
 #include "client/outbox.h"
 #include "client/sync.h"
 #include "console/options.h"
@@ -24,6 +25,8 @@
 enum app_pane {
 	PANE_PENDING,
 	PANE_GRANTS,
+	PANE_METRICS,
+	PANE_POLICY,
 	PANE_COUNT,
 };
 
@@ -91,9 +94,11 @@ struct app {
 	struct http_client *http;
 	struct sync *sync;
 	struct outbox_sender *outbox;
+	struct metrics_client *metrics;
 
 	struct view *panes[PANE_COUNT];
 	enum app_pane focus;
+	struct view *metrics_strip;  /* under the lists on a tall terminal */
 	struct view *overlays[APP_OVERLAY_MAX];
 	int overlay_count;
 
@@ -135,6 +140,8 @@ void app_status(struct app *app, enum status_severity severity, const char *fmt,
 
 /* Push the detail of a request or grant over the panes. */
 void app_open_detail(struct app *app, const char *kind, int64_t id);
+/* Push a view over the panes, such as the policy pane's simulation; it is destroyed when closed. */
+void app_open_overlay(struct app *app, struct view *v);
 void app_open_help(struct app *app);
 void app_open_messages(struct app *app);
 /* Open the outbox pane: every recent action, newest first, with what became of it. */

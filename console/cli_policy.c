@@ -6,10 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cache/cache.h"
+#include "cache/policy.h"
 #include "common/alloc.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "console/cli_http.h"
+#include "console/options.h"
 #include "policy/policy.h"
 #include "policy/simulate.h"
 
@@ -38,6 +43,8 @@ static const char policy_usage[] =
 static const char simulate_usage[] =
 	"usage: gatehouse simulate --proposed FILE --current FILE --history FILE [--json]\n"
 	"                          [--changed-limit N]\n"
+	"       gatehouse simulate --proposed FILE --history FILE [--json] [--changed-limit N]\n"
+	"                          [connection options]\n"
 	"\n"
 	"Replay past requests through the current and the proposed policy and count\n"
 	"what would change: the outcome matrix, risk, friction, the requests each rule\n"
@@ -45,8 +52,8 @@ static const char simulate_usage[] =
 	"\n"
 	"options:\n"
 	"  --proposed FILE     the policy to try\n"
-	"  --current FILE      the policy in force now; required, because the broker\n"
-	"                      does not serve its policy to this command yet\n"
+	"  --current FILE      the policy in force now; without it, the broker's active\n"
+	"                      policy (GET /v1/policy), found with the connection options\n"
 	"  --history FILE      past requests: the access-history CSV format of\n"
 	"                      data/amazon_train.csv, or JSON lines of requests as the\n"
 	"                      broker's API writes them\n"
@@ -54,8 +61,15 @@ static const char simulate_usage[] =
 	"  --changed-limit N   list at most N changed requests (default: 20 as text,\n"
 	"                      all with --json)\n"
 	"\n"
-	"Exits 0 after a simulation, 1 when a policy has errors or a file cannot be\n"
-	"read, and 2 on bad usage. docs/POLICY.md defines every figure.\n";
+	"connection options, read as the console reads them (see gatehouse --help), and\n"
+	"used only without --current:\n"
+	"  --url URL, --token-file FILE, --ca-file FILE, --insecure, --insecure-http,\n"
+	"  --config FILE, --broker NAME, or GATEHOUSE_URL, GATEHOUSE_TOKEN_FILE and\n"
+	"  GATEHOUSE_TOKEN\n"
+	"\n"
+	"Exits 0 after a simulation, 1 when a policy has errors, a file cannot be read\n"
+	"or the broker's policy cannot be fetched, and 2 on bad usage. docs/POLICY.md\n"
+	"defines every figure.\n";
 
 /* Reject long options that are not spelled out in full, as the console's own options do. */
 static bool options_exact(int argc, char **argv, const struct option *options, const char *command)
@@ -419,6 +433,13 @@ static int parse_simulate_options(int argc, char **argv, struct cli_simulate_opt
 		{ "history", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "changed-limit", required_argument, NULL, 'l' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "token-file", required_argument, NULL, 'T' },
+		{ "ca-file", required_argument, NULL, 'A' },
+		{ "insecure", no_argument, NULL, 'I' },
+		{ "insecure-http", no_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "broker", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -442,6 +463,13 @@ static int parse_simulate_options(int argc, char **argv, struct cli_simulate_opt
 				return 2;
 			}
 			break;
+		case 'U': o->broker.url = optarg; break;
+		case 'T': o->broker.token_file = optarg; break;
+		case 'A': o->broker.ca_file = optarg; break;
+		case 'I': o->broker.insecure_tls = true; break;
+		case 'P': o->broker.insecure_http = true; break;
+		case 'C': o->broker.config = optarg; break;
+		case 'B': o->broker.broker = optarg; break;
 		case 'h': fputs(simulate_usage, stdout); return 0;
 		default: fputs(simulate_usage, stderr); return 2;
 		}
@@ -457,6 +485,121 @@ static int parse_simulate_options(int argc, char **argv, struct cli_simulate_opt
 	return -1;
 }
 
+/* The connection options as an argv for console_options_parse(); returns its length. */
+static int connection_argv(const struct cli_simulate_broker *b, const char *argv[16])
+{
+	const struct {
+		const char *option;
+		const char *value;
+	} valued[] = {
+		{ "--url", b->url }, { "--token-file", b->token_file }, { "--ca-file", b->ca_file },
+		{ "--config", b->config }, { "--broker", b->broker },
+	};
+	int argc = 0;
+
+	argv[argc++] = "gatehouse";
+	for (size_t i = 0; i < sizeof valued / sizeof valued[0]; i++) {
+		if (valued[i].value) {
+			argv[argc++] = valued[i].option;
+			argv[argc++] = valued[i].value;
+		}
+	}
+	if (b->insecure_tls)
+		argv[argc++] = "--insecure";
+	if (b->insecure_http)
+		argv[argc++] = "--insecure-http";
+	argv[argc] = NULL;
+	return argc;
+}
+
+/*
+ * The policy the console's cache at path kept, for a broker out of reach; frees
+ * path. Returns 0 with *reply as GET /v1/policy's shape, or 1.
+ */
+static int cached_broker_policy(char *path, json_t **reply)
+{
+	char err[512];
+	struct cache *cache = path && access(path, R_OK) == 0 ? cache_open(path, err, sizeof err) : NULL;
+	struct cached_policy policy;
+	char stamp[RFC3339_LEN];
+
+	if (!cache || cache_policy_load(cache, &policy) != CACHE_FOUND) {
+		fprintf(stderr, "gatehouse simulate: no current policy: the broker is out of reach and "
+			"the console's cache %s holds none%s%s; give --current FILE\n", path ? path : "",
+			cache ? "" : ": ", cache ? "" : (path && access(path, R_OK) == 0 ? err : "no file"));
+		cache_close(cache);
+		free(path);
+		return 1;
+	}
+	free(path);
+	time_format_rfc3339(policy.fetched_at, stamp);
+	fprintf(stderr, "gatehouse simulate: the broker is out of reach: using its policy version "
+		"%lld as the console cached it at %s\n", (long long)policy.version, stamp);
+	*reply = json_pack("{s:I, s:s}", "version", (json_int_t)policy.version, "source", policy.source);
+	cached_policy_free(&policy);
+	cache_close(cache);
+	return 0;
+}
+
+/*
+ * GET /v1/policy into *reply (the caller frees it), or the cached copy when the
+ * broker cannot be reached. Returns 0, or the exit status after printing why: 2
+ * when no broker is named, 1 when the call fails.
+ */
+static int fetch_broker_policy(const struct cli_simulate_broker *b, json_t **reply)
+{
+	const char *argv[16];
+	int argc = connection_argv(b, argv);
+	struct console_options connection;
+	struct cli_broker *broker;
+	int status;
+
+	*reply = NULL;
+	if (console_options_parse(argc, (char **)argv, &connection) >= 0) {
+		fprintf(stderr, "gatehouse simulate: no current policy: give --current FILE, or the "
+			"broker whose policy to use\n");
+		return 2;
+	}
+	/* The cache's name comes from the token, which opening the broker takes. */
+	char *cache_path = connection.cache_path ? xstrdup(connection.cache_path)
+						 : cache_default_path(connection.url, connection.token);
+	broker = cli_broker_open(&connection);
+	console_options_free(&connection);
+	if (!broker) {
+		free(cache_path);
+		return 2;
+	}
+	status = cli_broker_get(broker, "/v1/policy", reply);
+	cli_broker_close(broker);
+	if (status == CLI_EXIT_UNREACHABLE)
+		return cached_broker_policy(cache_path, reply);
+	free(cache_path);
+	return status == CLI_EXIT_DONE ? 0 : 1;
+}
+
+/* Simulate against the broker's active policy, as --current would against a file. */
+static int simulate_with_broker(const struct cli_simulate_options *options)
+{
+	json_t *reply;
+	int status = fetch_broker_policy(&options->broker, &reply);
+	json_t *source = json_object_get(reply, "source");
+	json_t *version = json_object_get(reply, "version");
+	char name[64];
+
+	if (status != 0)
+		return status;
+	if (json_is_string(source) && json_is_integer(version)) {
+		snprintf(name, sizeof name, "broker-policy-v%lld", (long long)json_integer_value(version));
+		status = cli_simulate_with_current(options, name, json_string_value(source),
+						   json_string_length(source));
+	} else {
+		cli_invalid_reply("GET /v1/policy has no source or version");
+		status = 1;
+	}
+	json_decref(reply);
+	return status;
+}
+
 int cli_simulate_run(int argc, char **argv)
 {
 	struct cli_simulate_options options;
@@ -464,15 +607,8 @@ int cli_simulate_run(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
-	/*
-	 * NOTE: the broker does not serve its policy yet and the cache keeps none,
-	 * so --current is required until cli_simulate_with_current() gets that text.
-	 */
-	if (!options.current_path) {
-		fprintf(stderr, "gatehouse simulate: no current policy: the broker does not serve its "
-			"policy to this command yet and none is cached; give --current FILE\n");
-		return 2;
-	}
+	if (!options.current_path)
+		return simulate_with_broker(&options);
 
 	size_t length;
 	char *text = read_file("simulate", options.current_path, POLICY_FILE_MAX, &length);

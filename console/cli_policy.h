@@ -12,12 +12,24 @@
 int cli_policy_run(int argc, char **argv);
 int cli_simulate_run(int argc, char **argv);
 
+/* Where to find the broker, as the console's options name it (console/options.h); NULL or false when not given. */
+struct cli_simulate_broker {
+	const char *url;
+	const char *token_file;
+	const char *ca_file;
+	const char *config;
+	const char *broker;
+	bool insecure_tls;
+	bool insecure_http;
+};
+
 struct cli_simulate_options {
 	const char *proposed_path;
-	const char *current_path;   /* NULL: the current policy comes from elsewhere */
+	const char *current_path;   /* NULL: the current policy is the broker's */
 	const char *history_path;
 	bool json;
 	size_t changed_limit;       /* changed rows to list; SIZE_MAX for all */
+	struct cli_simulate_broker broker;
 };
 
 /*

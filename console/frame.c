@@ -12,6 +12,7 @@
 #include "console/app.h"
 #include "tui/draw.h"
 #include "tui/theme.h"
+#include "views/metrics.h"
 
 /* From this width both lists show side by side, each still 70 columns or more. */
 #define SIDE_BY_SIDE_COLUMNS 140
@@ -139,32 +140,66 @@ static void draw_pane(struct app *app, struct view *v, const struct area *area, 
 		v->ops->draw(v, stdscr, &inside, focused);
 }
 
-/* Draw the panes (or the top overlay) into the body; returns the focused view. */
-static struct view *draw_body(struct app *app, const struct area *body)
+/* Whether the focused pane is one of the two lists, which share the body on a wide screen. */
+static bool lists_focused(const struct app *app)
 {
+	return app->focus == PANE_PENDING || app->focus == PANE_GRANTS;
+}
+
+/* Take the metrics strip's rows off the bottom of a tall body of lists, and draw it there. */
+static void draw_strip(struct app *app, struct area *body)
+{
+	int height = metrics_strip_height(body->height);
+	struct area strip = *body;
+
+	if (height == 0 || !app->metrics_strip)
+		return;
+	body->height -= height;
+	strip.y = body->y + body->height;
+	strip.height = height;
+	app->metrics_strip->ops->draw(app->metrics_strip, stdscr, &strip, false);
+}
+
+/* The two lists side by side, each under its title, with a rule between them. */
+static void draw_side_by_side(struct app *app, const struct area *body)
+{
+	struct area left = *body, right = *body;
+
+	left.width = body->width / 2;
+	right.x = left.width + 1;
+	right.width = body->width - left.width - 1;
+	for (int y = body->y; y < body->y + body->height; y++)
+		draw_text(stdscr, y, left.width, 1, app->screen.charset == TEXT_UTF8 ? "\u2502" : "|",
+			  THEME_BORDER, app->screen.charset);
+	draw_pane(app, app->panes[PANE_PENDING], &left, app->focus == PANE_PENDING, 1);
+	draw_pane(app, app->panes[PANE_GRANTS], &right, app->focus == PANE_GRANTS, 2);
+}
+
+/*
+ * Draw the panes (or the top overlay) into the body; returns the focused view.
+ * On a wide screen the lists share the body and the other panes take it whole;
+ * on a narrow one, tabs name every pane.
+ */
+static struct view *draw_body(struct app *app, const struct area *whole)
+{
+	struct area body = *whole;
+
 	if (app->overlay_count > 0) {
 		struct view *top = app->overlays[app->overlay_count - 1];
-		draw_pane(app, top, body, true, 0);
+		draw_pane(app, top, &body, true, 0);
 		return top;
 	}
-	if (body->width >= SIDE_BY_SIDE_COLUMNS) {
-		struct area left = *body, right = *body;
-		left.width = body->width / 2;
-		right.x = left.width + 1;
-		right.width = body->width - left.width - 1;
-		for (int y = body->y; y < body->y + body->height; y++)
-			draw_text(stdscr, y, left.width, 1, app->screen.charset == TEXT_UTF8 ? "\u2502" : "|",
-				  THEME_BORDER, app->screen.charset);
-		draw_pane(app, app->panes[PANE_PENDING], &left, app->focus == PANE_PENDING, 1);
-		draw_pane(app, app->panes[PANE_GRANTS], &right, app->focus == PANE_GRANTS, 2);
+	if (lists_focused(app))
+		draw_strip(app, &body);
+	if (body.width >= SIDE_BY_SIDE_COLUMNS && lists_focused(app)) {
+		draw_side_by_side(app, &body);
 		return app->panes[app->focus];
 	}
-	struct area pane = *body;
-	draw_tabs(app, body->y, body->width);
-	pane.y++;
-	pane.height--;
-	if (pane.height > 0)
-		app->panes[app->focus]->ops->draw(app->panes[app->focus], stdscr, &pane, true);
+	draw_tabs(app, body.y, body.width);
+	body.y++;
+	body.height--;
+	if (body.height > 0)
+		app->panes[app->focus]->ops->draw(app->panes[app->focus], stdscr, &body, true);
 	return app->panes[app->focus];
 }
 
@@ -174,11 +209,11 @@ static void draw_status(struct app *app, int y, int width)
 	struct strbuf right = STRBUF_INIT;
 	char title[128];
 
-	for (int i = 0; i < PANE_COUNT; i++) {
+	for (int i = PANE_PENDING; i <= PANE_GRANTS; i++) {
 		app->panes[i]->ops->title(app->panes[i], title, sizeof title);
 		strbuf_printf(&right, "%s  ", title);
 	}
-	strbuf_puts(&right, "? help");
+	strbuf_puts(&right, "3 metrics  4 policy  ? help");
 	status_draw(stdscr, y, width, &app->status, strbuf_str(&right), app->screen.charset);
 	strbuf_free(&right);
 }

@@ -7,11 +7,14 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/timeutil.h"
 #include "console/app.h"
+#include "console/commands_line.h"
 #include "tui/keymap.h"
 #include "tui/signals.h"
+#include "views/table.h"
 
 /*
  * Ages and countdowns in the lists are redrawn this often, in milliseconds:
@@ -26,6 +29,12 @@ static int64_t clock_tick(const struct app *app)
 }
 /* How long an info or success message stays on the status line, in seconds. */
 #define STATUS_MESSAGE_SECONDS 10
+
+/* The widest row in which a click looks for a pane label. */
+#define LABEL_ROW_MAX 512
+
+/* The ":" command line of the running loop, made by app_run(). */
+static struct command_line *command_line;
 
 static struct view *focused_view(struct app *app)
 {
@@ -59,14 +68,22 @@ static bool handle_global(struct app *app, enum action action)
 		app_open_outbox(app);
 		return true;
 	case ACTION_NEXT_PANE:
-	case ACTION_PREVIOUS_PANE:
 		focus_pane(app, (enum app_pane)((app->focus + 1) % PANE_COUNT));
+		return true;
+	case ACTION_PREVIOUS_PANE:
+		focus_pane(app, (enum app_pane)((app->focus + PANE_COUNT - 1) % PANE_COUNT));
 		return true;
 	case ACTION_PANE_PENDING:
 		focus_pane(app, PANE_PENDING);
 		return true;
 	case ACTION_PANE_GRANTS:
 		focus_pane(app, PANE_GRANTS);
+		return true;
+	case ACTION_PANE_METRICS:
+		focus_pane(app, PANE_METRICS);
+		return true;
+	case ACTION_PANE_POLICY:
+		focus_pane(app, PANE_POLICY);
 		return true;
 	case ACTION_REFRESH:
 		sync_refresh(app->sync);
@@ -76,9 +93,36 @@ static bool handle_global(struct app *app, enum action action)
 		clearok(curscr, TRUE);
 		app->dirty = true;
 		return true;
+	case ACTION_COMMAND_LINE:
+		command_line_open(command_line);
+		return true;
 	default:
 		return false;
 	}
+}
+
+/* The "pane-" action whose label (" 2 ") starts at column at of row, or ACTION_NONE. */
+static enum action pane_label_action(const wchar_t *row, int width, int at)
+{
+	struct key_event key;
+	enum action action;
+
+	if (at + 2 >= width || row[at] != L' ' || row[at + 1] < L'1' || row[at + 1] > L'9' ||
+	    row[at + 2] != L' ' || (at > 0 && row[at - 1] != L' ' && row[at - 1] != L'|' &&
+				     row[at - 1] != L'\x2502'))
+		return ACTION_NONE;
+	key = key_event_make((int)row[at + 1], false);
+	action = keymap_lookup(KEY_CONTEXT_GLOBAL, &key);
+	return strncmp(action_name(action), "pane-", 5) == 0 ? action : ACTION_NONE;
+}
+
+/* Run an action as its key does: the focused view first, then the global actions. */
+static void run_action(struct app *app, enum action action)
+{
+	struct view *view = focused_view(app);
+
+	if (!view->ops->handle_action(view, action))
+		handle_global(app, action);
 }
 
 static void handle_key(struct app *app, const struct key_event *ev)
@@ -87,6 +131,10 @@ static void handle_key(struct app *app, const struct key_event *ev)
 	enum action action;
 
 	app->dirty = true;
+	if (command_line_active(command_line)) {
+		command_line_key(command_line, ev);
+		return;
+	}
 	if (app->dialog_open && app->question.item_id) {
 		app_question_key(app, ev);
 		return;
@@ -98,10 +146,71 @@ static void handle_key(struct app *app, const struct key_event *ev)
 	if (view->ops->take_key && view->ops->take_key(view, ev))
 		return;
 	action = keymap_lookup(view->ops->context, ev);
-	if (action == ACTION_NONE)
+	if (action != ACTION_NONE)
+		run_action(app, action);
+}
+
+/*
+ * Press the key of the pane label (" 2 Grants (5)") under a click on a tab
+ * or title row. A label is a blank, a digit bound to a "pane-" action, and a
+ * blank. A row of labels starts with one, and the click's label is the
+ * nearest one at or left of it.
+ * NOTE: the labels are read back from the screen, because the frame keeps
+ * no record of where it drew them.
+ */
+static void click_pane_label(struct app *app, const struct screen_mouse *mouse)
+{
+	cchar_t cells[LABEL_ROW_MAX + 1];
+	wchar_t row[LABEL_ROW_MAX];
+	int width = app->screen.cols < LABEL_ROW_MAX ? app->screen.cols : LABEL_ROW_MAX;
+	enum action action = ACTION_NONE;
+
+	if (app->overlay_count > 0 || mouse->x >= width ||
+	    mvwin_wchnstr(stdscr, mouse->y, 0, cells, width) == ERR)
 		return;
-	if (!view->ops->handle_action(view, action))
-		handle_global(app, action);
+	for (int i = 0; i < width; i++) {
+		wchar_t text[CCHARW_MAX + 1];
+		attr_t attributes;
+		short pair;
+		row[i] = getcchar(&cells[i], text, &attributes, &pair, NULL) == OK ? text[0] : L'?';
+	}
+	if (pane_label_action(row, width, 0) == ACTION_NONE)
+		return;
+	for (int at = mouse->x; at >= 0 && action == ACTION_NONE; at--)
+		action = pane_label_action(row, width, at);
+	run_action(app, action);
+}
+
+/*
+ * Give a mouse event to the list under the pointer, which selects or scrolls.
+ * A click in the other list (side by side on a wide screen) focuses it too.
+ * Elsewhere a click on a pane's label goes to that pane and the wheel scrolls
+ * the focused view.
+ */
+static void handle_mouse(struct app *app, const struct key_event *ev)
+{
+	static const enum app_pane lists[] = { PANE_PENDING, PANE_GRANTS };
+	struct view *view = focused_view(app);
+	struct screen_mouse mouse;
+
+	if (!screen_last_mouse(&mouse) || app->dialog_open || command_line_active(command_line))
+		return;
+	app->dirty = true;
+	if (view->ops->take_key && view->ops->take_key(view, ev))
+		return;
+	for (size_t i = 0; app->overlay_count == 0 && i < sizeof lists / sizeof lists[0]; i++) {
+		struct view *list = app->panes[lists[i]];
+		if (lists[i] != app->focus && list->ops->take_key(list, ev)) {
+			focus_pane(app, lists[i]);
+			return;
+		}
+	}
+	if (mouse.button == SCREEN_MOUSE_CLICK) {
+		click_pane_label(app, &mouse);
+		return;
+	}
+	for (int i = 0; i < TABLE_WHEEL_ROWS && mouse.y > 0 && mouse.y < app->screen.rows - 1; i++)
+		run_action(app, mouse.button == SCREEN_MOUSE_WHEEL_UP ? ACTION_UP : ACTION_DOWN);
 }
 
 /* Whether keys go to a text field: a dialog's text, or a filter being typed. */
@@ -109,6 +218,8 @@ static bool text_field_active(struct app *app)
 {
 	struct view *view = focused_view(app);
 
+	if (command_line_active(command_line))
+		return true;
 	if (app->dialog_open)
 		return app->dialog.kind == DIALOG_PROMPT || app->dialog.kind == DIALOG_TYPED_CONFIRM;
 	return view->ops->editing && view->ops->editing(view);
@@ -151,6 +262,10 @@ static void read_keys(struct app *app)
 		}
 		if (ev.function && (ev.code == KEY_PASTE_START || ev.code == KEY_PASTE_END)) {
 			app->pasting = ev.code == KEY_PASTE_START;
+			continue;
+		}
+		if (key_event_is_mouse(&ev)) {
+			handle_mouse(app, &ev);
 			continue;
 		}
 		if (app->pasting && !text_field_active(app)) {
@@ -236,10 +351,14 @@ int app_run(struct app *app)
 {
 	int64_t last_tick = time_monotonic_ms() / clock_tick(app);
 
+	command_line = command_line_new(app, run_action);
 	while (!app->quit) {
 		app_apply_reloads(app);
-		if (app->dirty)
+		if (app->dirty) {
+			table_new_frame();
 			app_draw(app);
+			command_line_draw(command_line);
+		}
 
 		struct curl_waitfd fds[2] = {
 			{ .fd = screen_input_fd(), .events = CURL_WAIT_POLLIN },
@@ -255,5 +374,7 @@ int app_run(struct app *app)
 			read_keys(app);
 		run_timers(app, &last_tick);
 	}
+	command_line_free(command_line);
+	command_line = NULL;
 	return app->exit_status;
 }

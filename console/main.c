@@ -11,12 +11,16 @@
 #include "cache/objects.h"
 #include "common/alloc.h"
 #include "common/crypto.h"
+#include "common/timeutil.h"
 #include "console/app.h"
 #include "console/commands.h"
+#include "console/config.h"
 #include "console/options.h"
 #include "tui/keymap.h"
 #include "tui/signals.h"
 #include "tui/theme.h"
+#include "views/metrics.h"
+#include "views/policy.h"
 
 /*
  * The token lives in this process's memory: keep it out of core dumps and
@@ -122,8 +126,9 @@ static void first_paint(struct app *app)
 	cache_get_synced_at(app->cache, &app->synced_at);
 	app_load_cached_principal(app);
 	app_refresh_outbox_count(app);
-	for (int i = 0; i < PANE_COUNT; i++)
-		app->panes[i]->ops->reload(app->panes[i], rows);
+	/* The metrics load when first drawn: computing them must not delay the lists. */
+	app->panes[PANE_PENDING]->ops->reload(app->panes[PANE_PENDING], rows);
+	app->panes[PANE_GRANTS]->ops->reload(app->panes[PANE_GRANTS], rows);
 	app_draw(app);
 	/* The full lists load on the next turn of the loop, after the first paint is out. */
 	app->reload |= SYNC_CHANGED_REQUESTS | SYNC_CHANGED_GRANTS;
@@ -147,6 +152,24 @@ static void resume_outbox(struct app *app)
 	app_refresh_outbox_count(app);
 }
 
+/* The metrics views ask for the broker's figures through this. */
+static void want_metrics(struct app *app, int64_t window_seconds)
+{
+	metrics_client_fetch(app->metrics, window_seconds, time_now());
+}
+
+/* A fetch ended: the figures, or the failure the views explain, are in the cache. */
+static void on_metrics_fetched(void *ctx, int64_t window_seconds, const char *error)
+{
+	struct app *app = ctx;
+
+	(void)window_seconds;
+	(void)error;
+	app->panes[PANE_METRICS]->ops->reload(app->panes[PANE_METRICS], 0);
+	app->metrics_strip->ops->reload(app->metrics_strip, 0);
+	app->dirty = true;
+}
+
 static void close_app(struct app *app)
 {
 	app_action_reset(app);
@@ -158,10 +181,24 @@ static void close_app(struct app *app)
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (app->panes[i])
 			app->panes[i]->ops->destroy(app->panes[i]);
+	if (app->metrics_strip)
+		app->metrics_strip->ops->destroy(app->metrics_strip);
+	metrics_client_free(app->metrics);
 	outbox_sender_free(app->outbox);
 	sync_free(app->sync);
 	http_client_free(app->http);
 	cache_close(app->cache);
+}
+
+/* Load the key bindings; returns -1 to go on, or 2 after printing what is wrong in which file. */
+static int load_keys(const struct console_options *options)
+{
+	char err[1024];
+
+	if (console_config_load_keys(options->config_path, options->keys_text, err, sizeof err))
+		return -1;
+	fprintf(stderr, "gatehouse: %s\n", err);
+	return 2;
 }
 
 static int run_console(struct console_options *options)
@@ -177,14 +214,21 @@ static int run_console(struct console_options *options)
 		return 1;
 	}
 	print_startup_warnings(&app);
-	keymap_reset();
 	app.panes[PANE_PENDING] = pending_view_new(&app);
 	app.panes[PANE_GRANTS] = grants_view_new(&app);
+	app.metrics = metrics_client_new(app.http, app.cache, on_metrics_fetched, &app);
+	app.panes[PANE_METRICS] = metrics_view_new(&app, want_metrics);
+	app.panes[PANE_POLICY] = policy_view_new(&app);
+	app.metrics_strip = metrics_strip_new(&app, want_metrics);
 	if (!screen_start(&app.screen, err, sizeof err)) {
 		fprintf(stderr, "gatehouse: %s\n", err);
 	} else {
 		atexit(screen_stop);
 		first_paint(&app);
+		/* Shorter than the stderr warning, so that the fix fits on the status line. */
+		if (options->token_warning)
+			app_status(&app, STATUS_WARNING, "other users can read the token file: run "
+				   "chmod 600 %s", options->token_source);
 		sync_start(app.sync);
 		resume_outbox(&app);
 		status = app_run(&app);
@@ -212,6 +256,8 @@ int main(int argc, char **argv)
 			return command->run(argc - 1, argv + 1);
 	}
 	status = console_options_parse(argc, argv, &options);
+	if (status < 0)
+		status = load_keys(&options);
 	if (status < 0)
 		status = run_console(&options);
 	console_options_free(&options);

@@ -18,6 +18,7 @@
 #include "common/strbuf.h"
 #include "common/version.h"
 #include "console/commands.h"
+#include "console/config.h"
 
 /* A token file larger than this is not a token file. */
 #define TOKEN_FILE_MAX 4096
@@ -33,7 +34,11 @@ const char console_usage[] =
 	"  --token-file FILE    a file holding the bearer token (or GATEHOUSE_TOKEN_FILE;\n"
 	"                       GATEHOUSE_TOKEN may hold the token itself)\n"
 	"  --cache FILE         the offline cache (default $XDG_CACHE_HOME/gatehouse/)\n"
-	"  --theme NAME|FILE    a colour theme: default, mono, high-contrast, or a file\n"
+	"  --theme NAME|FILE    a colour theme: default, light, mono, high-contrast, a\n"
+	"                       theme in $XDG_CONFIG_HOME/gatehouse/themes, or a file\n"
+	"  --config FILE        the config file (or GATEHOUSE_CONFIG; default\n"
+	"                       $XDG_CONFIG_HOME/gatehouse/config)\n"
+	"  --broker NAME        use the config's [broker NAME] section\n"
 	"  --read-only          look, but send no approvals, denials or revocations\n"
 	"  --ca-file FILE       trust this CA certificate for https:// brokers\n"
 	"  --insecure, --insecure-tls\n"
@@ -48,7 +53,7 @@ const char console_usage[] =
 
 enum {
 	OPT_URL = 256, OPT_TOKEN_FILE, OPT_CACHE, OPT_THEME, OPT_CA_FILE, OPT_INSECURE_TLS,
-	OPT_INSECURE_HTTP, OPT_READ_ONLY, OPT_HELP, OPT_VERSION,
+	OPT_INSECURE_HTTP, OPT_READ_ONLY, OPT_HELP, OPT_VERSION, OPT_CONFIG, OPT_BROKER,
 };
 
 static const struct option long_options[] = {
@@ -61,6 +66,8 @@ static const struct option long_options[] = {
 	{ "insecure", no_argument, NULL, OPT_INSECURE_TLS },
 	{ "insecure-http", no_argument, NULL, OPT_INSECURE_HTTP },
 	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "broker", required_argument, NULL, OPT_BROKER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -259,28 +266,47 @@ static bool check_url(const struct console_options *o)
 	return ok;
 }
 
-/* Take the token from the options' file, or else from the environment. */
-static bool load_token(struct console_options *o, const char *token_file)
+static bool read_token(struct console_options *o, const char *token_file)
 {
 	char err[512];
+
+	o->token = console_read_token_file(token_file, &o->token_warning, err, sizeof err);
+	if (!o->token) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		return false;
+	}
+	o->token_source = xstrdup(token_file);
+	return true;
+}
+
+/*
+ * Take the token from the options' file, or else from the environment, or
+ * else from the config's token-file. The config's token goes only to the
+ * config's URL, because with a URL from --url or GATEHOUSE_URL it would be
+ * one broker's token sent to another.
+ */
+static bool load_token(struct console_options *o, const char *token_file,
+		       const char *config_token_file, bool url_from_config)
+{
 	const char *env_token = getenv("GATEHOUSE_TOKEN");
 
 	if (!token_file)
 		token_file = getenv("GATEHOUSE_TOKEN_FILE");
-	if (token_file && *token_file) {
-		o->token = console_read_token_file(token_file, &o->token_warning, err, sizeof err);
-		if (!o->token) {
-			fprintf(stderr, "gatehouse: %s\n", err);
-			return false;
-		}
-		o->token_source = xstrdup(token_file);
-		return true;
-	}
+	if (token_file && *token_file)
+		return read_token(o, token_file);
 	if (env_token && *env_token) {
 		o->token = trim_token(env_token, strlen(env_token));
 		o->token_source = xstrdup("GATEHOUSE_TOKEN");
 		if (o->token)
 			return true;
+	}
+	if (config_token_file && url_from_config)
+		return read_token(o, config_token_file);
+	if (config_token_file) {
+		fprintf(stderr, "gatehouse: the broker %s comes from --url or GATEHOUSE_URL, but the "
+			"token only from the config file's token-file %s, which is for the config's "
+			"broker; give --token-file FILE as well\n", o->url, config_token_file);
+		return false;
 	}
 	fprintf(stderr, "gatehouse: no token: give --token-file FILE, or set GATEHOUSE_TOKEN_FILE "
 		"or GATEHOUSE_TOKEN\n");
@@ -291,6 +317,13 @@ static void set_string(char **field, const char *value)
 {
 	free(*field);
 	*field = xstrdup(value);
+}
+
+/* Set a field that the command line left unset from the config, when the config sets it. */
+static void set_from_config(char **field, const char *value)
+{
+	if (!*field && value)
+		*field = xstrdup(value);
 }
 
 static void print_command(const struct console_command *command, void *ctx)
@@ -340,10 +373,59 @@ static bool long_options_exact(int argc, char **argv)
 	return true;
 }
 
+/*
+ * Complete the options after the command line: the URL from GATEHOUSE_URL
+ * or the config, the other settings from the config, then the token.
+ */
+static int finish_options(struct console_options *o, const char *token_file,
+			  const struct console_config *config, const struct config_broker *broker)
+{
+	const char *config_url = CONSOLE_CONFIG_VALUE(config, broker, url);
+	bool url_from_config = false;
+
+	if (!o->url && getenv("GATEHOUSE_URL") && *getenv("GATEHOUSE_URL"))
+		set_string(&o->url, getenv("GATEHOUSE_URL"));
+	if (!o->url && config_url) {
+		set_string(&o->url, config_url);
+		url_from_config = true;
+	}
+	if (!o->url) {
+		fprintf(stderr, "gatehouse: no broker: give --url URL, set GATEHOUSE_URL, or name "
+			"one in the config file (see gatehouse paths)\n");
+		return 2;
+	}
+	if (!check_url(o)) {
+		if (url_from_config)
+			fprintf(stderr, "gatehouse: that URL is the url setting in %s\n", config->path);
+		return 2;
+	}
+	size_t n = strlen(o->url);
+	while (n > 0 && o->url[n - 1] == '/')
+		o->url[--n] = '\0';
+	if (n >= 3 && strcmp(o->url + n - 3, "/v1") == 0) {
+		fprintf(stderr, "gatehouse: invalid --url \"%s\": give the broker's base URL, without "
+			"/v1 (the console adds it)\n", o->url);
+		return 2;
+	}
+	set_from_config(&o->ca_file, CONSOLE_CONFIG_VALUE(config, broker, ca_file));
+	/* A section's cache holds that broker's data, so it goes with the section's URL only. */
+	if (url_from_config && broker)
+		set_from_config(&o->cache_path, broker->settings.cache_path);
+	set_from_config(&o->theme, CONSOLE_CONFIG_VALUE(config, broker, theme));
+	set_from_config(&o->keys_text, config->keys_text);
+	if (config->exists)
+		set_from_config(&o->config_path, config->path);
+	return load_token(o, token_file, CONSOLE_CONFIG_VALUE(config, broker, token_file),
+			  url_from_config) ? -1 : 2;
+}
+
 static int parse_arguments(int argc, char **argv, struct console_options *o)
 {
-	const char *token_file = NULL;
-	int c;
+	const char *token_file = NULL, *config_file = NULL, *broker_name = NULL;
+	struct console_config config;
+	const struct config_broker *broker;
+	char err[1024];
+	int c, status;
 
 	memset(o, 0, sizeof *o);
 	if (!long_options_exact(argc, argv))
@@ -359,6 +441,8 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 		case OPT_INSECURE_TLS: o->insecure_tls = true; break;
 		case OPT_INSECURE_HTTP: o->insecure_http = true; break;
 		case OPT_READ_ONLY: o->read_only = true; break;
+		case OPT_CONFIG: config_file = optarg; break;
+		case OPT_BROKER: broker_name = optarg; break;
 		case 'h':
 		case OPT_HELP: print_usage(); return 0;
 		case OPT_VERSION: printf("gatehouse %s\n", GATEHOUSE_VERSION); return 0;
@@ -370,23 +454,15 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 			"on the command line (see --help)\n", argv[optind]);
 		return 2;
 	}
-	if (!o->url && getenv("GATEHOUSE_URL") && *getenv("GATEHOUSE_URL"))
-		set_string(&o->url, getenv("GATEHOUSE_URL"));
-	if (!o->url) {
-		fprintf(stderr, "gatehouse: no broker: give --url URL or set GATEHOUSE_URL\n");
+	if (!console_config_load(config_file, &config, err, sizeof err) ||
+	    !console_config_select_broker(&config, broker_name, &broker, err, sizeof err)) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		console_config_free(&config);
 		return 2;
 	}
-	if (!check_url(o))
-		return 2;
-	size_t n = strlen(o->url);
-	while (n > 0 && o->url[n - 1] == '/')
-		o->url[--n] = '\0';
-	if (n >= 3 && strcmp(o->url + n - 3, "/v1") == 0) {
-		fprintf(stderr, "gatehouse: invalid --url \"%s\": give the broker's base URL, without "
-			"/v1 (the console adds it)\n", o->url);
-		return 2;
-	}
-	return load_token(o, token_file) ? -1 : 2;
+	status = finish_options(o, token_file, &config, broker);
+	console_config_free(&config);
+	return status;
 }
 
 int console_options_parse(int argc, char **argv, struct console_options *o)
@@ -409,5 +485,7 @@ void console_options_free(struct console_options *o)
 	free(o->theme);
 	free(o->ca_file);
 	free(o->token_warning);
+	free(o->config_path);
+	free(o->keys_text);
 	memset(o, 0, sizeof *o);
 }

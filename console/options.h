@@ -2,9 +2,11 @@
 #define GATEHOUSE_CONSOLE_OPTIONS_H
 
 /*
- * The console's command line and environment. The bearer token is read from a
- * file (--token-file or GATEHOUSE_TOKEN_FILE) or from GATEHOUSE_TOKEN, never
- * from argv, so that it does not show in ps or shell history.
+ * The console's command line, environment and config file (console/config.h),
+ * in that order of precedence. The bearer token is read from a file
+ * (--token-file, GATEHOUSE_TOKEN_FILE or the config's token-file) or from
+ * GATEHOUSE_TOKEN, never from argv, so that it does not show in ps or shell
+ * history.
  */
 
 #include <stdbool.h>
@@ -17,6 +19,8 @@ struct console_options {
 	char *cache_path;     /* NULL: the default under $XDG_CACHE_HOME */
 	char *theme;          /* a theme name or path, NULL for the default */
 	char *ca_file;
+	char *config_path;    /* the config file read, NULL when there was none */
+	char *keys_text;      /* the config's [keys] lines (console/config.h), or NULL */
 	/* A warning for stderr about the token file (readable by other users), or NULL. */
 	char *token_warning;
 	bool insecure_tls;

@@ -43,6 +43,15 @@ static inline struct key_event key_event_make(int code, bool function)
 	return ev;
 }
 
+/*
+ * True for a mouse event, which ncurses reports as the function key
+ * KEY_MOUSE: screen_last_mouse() returns where and what it was.
+ */
+static inline bool key_event_is_mouse(const struct key_event *ev)
+{
+	return ev->function && ev->code == KEY_MOUSE;
+}
+
 /* True for a key that inserts a character: neither a function key nor a control. */
 static inline bool key_event_is_text(const struct key_event *ev)
 {

@@ -23,11 +23,14 @@ const char keymap_default_text[] =
 	"bind global S-Tab previous-pane\n"
 	"bind global 1 pane-pending\n"
 	"bind global 2 pane-grants\n"
+	"bind global 3 pane-metrics\n"
+	"bind global 4 pane-policy\n"
 	"bind global C-r refresh\n"
 	"bind global F5 refresh\n"
 	"bind global C-l redraw\n"
 	"bind global m messages\n"
 	"bind global o outbox\n"
+	"bind global : command-line\n"
 	"\n"
 	"# Lists, and the detail view, which scrolls with the same keys\n"
 	"bind list k up\n"
@@ -60,6 +63,13 @@ const char keymap_default_text[] =
 	"bind detail Left back\n"
 	"bind detail r retry\n"
 	"bind detail x drop\n"
+	"\n"
+	"# The policy pane\n"
+	"bind policy e edit\n"
+	"bind policy s simulate\n"
+	"bind policy S simulate-at-broker\n"
+	"bind policy w publish\n"
+	"bind policy D discard-draft\n"
 	"\n"
 	"# Dialogs\n"
 	"bind dialog Enter accept\n"
@@ -94,6 +104,7 @@ static const int context_parents[KEY_CONTEXT_COUNT] = {
 	[KEY_CONTEXT_PENDING] = KEY_CONTEXT_LIST,
 	[KEY_CONTEXT_GRANTS] = KEY_CONTEXT_LIST,
 	[KEY_CONTEXT_DETAIL] = KEY_CONTEXT_LIST,
+	[KEY_CONTEXT_POLICY] = KEY_CONTEXT_LIST,
 	[KEY_CONTEXT_DIALOG] = NO_PARENT,
 };
 

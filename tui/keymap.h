@@ -18,8 +18,8 @@
  * PgUp, PgDn, Home, End, F1..F24, or C-a..C-z for Ctrl with a letter.
  *
  * A key is looked up in the context of the focused pane first, then in the
- * contexts it inherits: pending and grants inherit list, detail inherits
- * list (so the same keys scroll), and list inherits global. Dialogs are
+ * contexts it inherits: pending and grants inherit list, detail and policy
+ * inherit list (so the same keys scroll), and list inherits global. Dialogs are
  * modal: the dialog context inherits nothing.
  */
 
@@ -35,6 +35,7 @@
 	X(PENDING, "pending")      \
 	X(GRANTS, "grants")        \
 	X(DETAIL, "detail")        \
+	X(POLICY, "policy")        \
 	X(DIALOG, "dialog")
 
 enum key_context {
@@ -58,8 +59,11 @@ enum key_context {
 	X(PANE_GRANTS, "pane-grants", GLOBAL, "Go to the grants")                    \
 	X(REFRESH, "refresh", GLOBAL, "Fetch fresh data from the broker now")        \
 	X(REDRAW, "redraw", GLOBAL, "Redraw the whole screen")                       \
+	X(PANE_METRICS, "pane-metrics", GLOBAL, "Show the metrics pane")                \
+	X(PANE_POLICY, "pane-policy", GLOBAL, "Go to the policy")                    \
 	X(MESSAGES, "messages", GLOBAL, "Show the recent messages in full")          \
 	X(OUTBOX, "outbox", GLOBAL, "Show the outbox: each recent action and its fate") \
+	X(COMMAND_LINE, "command-line", GLOBAL, "Type a command (Tab completes; :help lists them)") \
 	X(UP, "up", LIST, "Move up one row")                                         \
 	X(DOWN, "down", LIST, "Move down one row")                                   \
 	X(PAGE_UP, "page-up", LIST, "Move up one page")                              \
@@ -78,6 +82,13 @@ enum key_context {
 	X(BULK_REVOKE, "bulk-revoke", GRANTS,                                        \
 	  "Revoke every grant of the selected grant's principal, or on its resource") \
 	X(BACK, "back", DETAIL, "Go back to the list")                               \
+	X(EDIT_POLICY, "edit", POLICY, "Edit the policy in $VISUAL or $EDITOR")      \
+	X(SIMULATE_POLICY, "simulate", POLICY,                                       \
+	  "Simulate the draft against the cached history")                          \
+	X(SIMULATE_AT_BROKER, "simulate-at-broker", POLICY,                          \
+	  "Ask the broker to simulate the draft over its whole history")            \
+	X(PUBLISH_POLICY, "publish", POLICY, "Publish the draft, after a question")  \
+	X(DISCARD_DRAFT, "discard-draft", POLICY, "Discard the draft, after a question") \
 	X(RETRY, "retry", DETAIL, "In the outbox: check and send again a failed action") \
 	X(DROP, "drop", DETAIL, "In the outbox: drop an action so it is never sent") \
 	X(ACCEPT, "accept", DIALOG, "Accept the dialog's text")                      \

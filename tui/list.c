@@ -136,3 +136,13 @@ void list_format_position(const struct list_state *ls, char *out, size_t size)
 	snprintf(out, size, "%zu/%zu", ls->count > 0 ? ls->selected + 1 : 0,
 		 ls->count);
 }
+
+bool list_row_at(const struct list_state *ls, int offset, size_t *index)
+{
+	int height = ls->height < 1 ? 1 : ls->height;
+
+	if (offset < 0 || offset >= height || ls->top + (size_t)offset >= ls->count)
+		return false;
+	*index = ls->top + (size_t)offset;
+	return true;
+}

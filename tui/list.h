@@ -40,6 +40,12 @@ void list_end(struct list_state *ls);
 void list_select(struct list_state *ls, size_t index);
 
 /*
+ * Find the row shown offset rows below the first visible one (a click at
+ * that line). Returns false when no row shows there.
+ */
+bool list_row_at(const struct list_state *ls, int offset, size_t *index);
+
+/*
  * Draw one row: the row index of the list at (y, x) of w, in exactly width
  * columns, highlighted when selected is true.
  */

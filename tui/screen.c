@@ -19,6 +19,8 @@
 #define ARRAY_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static SCREEN *screen;
+static struct screen_mouse last_mouse;
+static bool last_mouse_valid;
 
 __attribute__((format(printf, 3, 4)))
 static bool screen_error(char *err, size_t errlen, const char *fmt, ...)
@@ -111,6 +113,21 @@ static void set_bracketed_paste(bool on)
 	fflush(stdout);
 }
 
+/*
+ * Ask for clicks and the wheel; a terminal that cannot report them sends
+ * nothing. On the Linux console (a TERM containing "linux") ncurses would load
+ * libgpm instead, which LeakSanitizer finds leaking when no gpm daemon runs
+ * (libgpm 1.20.7), so the mouse stays off there.
+ */
+static void enable_mouse(void)
+{
+	const char *term = getenv("TERM");
+
+	if (term && strstr(term, "linux"))
+		return;
+	mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+}
+
 static void set_input_modes(void)
 {
 	cbreak();
@@ -125,6 +142,7 @@ static void set_input_modes(void)
 	/* Terminals without an invisible cursor return ERR; the cursor then stays. */
 	(void)curs_set(0);
 	set_bracketed_paste(true);
+	enable_mouse();
 }
 
 static void fill_info(struct screen_info *info)
@@ -218,6 +236,26 @@ void screen_suspend(struct screen_info *info)
 	doupdate();
 }
 
+/* Decode the mouse event behind a KEY_MOUSE key into last_mouse. */
+static void read_mouse(void)
+{
+	MEVENT event;
+
+	last_mouse_valid = getmouse(&event) == OK;
+	if (!last_mouse_valid)
+		return;
+	last_mouse.y = event.y;
+	last_mouse.x = event.x;
+	if (event.bstate & BUTTON1_CLICKED)
+		last_mouse.button = SCREEN_MOUSE_CLICK;
+	else if (event.bstate & BUTTON4_PRESSED)
+		last_mouse.button = SCREEN_MOUSE_WHEEL_UP;
+	else if (event.bstate & BUTTON5_PRESSED)
+		last_mouse.button = SCREEN_MOUSE_WHEEL_DOWN;
+	else
+		last_mouse_valid = false;
+}
+
 bool screen_read_key(struct key_event *ev)
 {
 	wint_t ch;
@@ -229,7 +267,16 @@ bool screen_read_key(struct key_event *ev)
 	if (result == ERR)
 		return false;
 	*ev = key_event_make((int)ch, result == KEY_CODE_YES);
+	if (key_event_is_mouse(ev))
+		read_mouse();
 	return true;
+}
+
+bool screen_last_mouse(struct screen_mouse *out)
+{
+	if (last_mouse_valid)
+		*out = last_mouse;
+	return last_mouse_valid;
 }
 
 int screen_input_fd(void)

@@ -62,6 +62,29 @@ void screen_suspend(struct screen_info *info);
  */
 bool screen_read_key(struct key_event *ev);
 
+/* The kind of a mouse event, on terminals that report the mouse. */
+enum screen_mouse_button {
+	SCREEN_MOUSE_CLICK,         /* button 1 pressed and released */
+	SCREEN_MOUSE_WHEEL_UP,
+	SCREEN_MOUSE_WHEEL_DOWN,
+};
+
+struct screen_mouse {
+	int y;
+	int x;
+	enum screen_mouse_button button;
+};
+
+/*
+ * The mouse event of the last KEY_MOUSE key that screen_read_key() returned.
+ * Returns false when it was none of the events above (ncurses could not
+ * decode it, or another button), which the caller ignores. Terminals report
+ * the mouse as escape sequences that ncurses decodes (SGR 1006 for xterm
+ * types, the older X10 form for screen and tmux types), so they never
+ * arrive as text.
+ */
+bool screen_last_mouse(struct screen_mouse *out);
+
 /* Return the file descriptor to poll for keyboard input. */
 int screen_input_fd(void);
 

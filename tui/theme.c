@@ -369,32 +369,41 @@ static bool try_theme_dir(const char *dir, const char *name, char *path,
 	return false;
 }
 
-static bool find_in_config_dir(const char *name, char *path, size_t size,
-			       struct strbuf *searched)
+bool theme_user_dir(char *dir, size_t size)
 {
 	const char *config = getenv("XDG_CONFIG_HOME");
 	const char *home = getenv("HOME");
-	char dir[PATH_MAX];
-
 	int length;
 
 	/* The XDG base directory specification ignores an empty or relative value. */
 	if (config && config[0] == '/')
-		length = snprintf(dir, sizeof dir, "%s/gatehouse/themes", config);
-	else if (home && *home)
-		length = snprintf(dir, sizeof dir, "%s/.config/gatehouse/themes", home);
+		length = snprintf(dir, size, "%s/gatehouse/themes", config);
+	else if (home && home[0] == '/')
+		length = snprintf(dir, size, "%s/.config/gatehouse/themes", home);
 	else
 		return false;
-	return length < (int)sizeof dir &&
+	return length >= 0 && (size_t)length < size;
+}
+
+static bool find_in_config_dir(const char *name, char *path, size_t size,
+			       struct strbuf *searched)
+{
+	char dir[PATH_MAX];
+
+	return theme_user_dir(dir, sizeof dir) &&
 	       try_theme_dir(dir, name, path, size, searched);
 }
 
-/* Look in themes/ beside the running program and up to three directories above it. */
+/*
+ * Look in themes/ beside the running program and up to three directories
+ * above it. name NULL finds the first such directory that exists, into dir.
+ */
 static bool find_in_source_tree(const char *name, char *path, size_t size,
 				struct strbuf *searched)
 {
 	char exe[PATH_MAX];
 	char dir[PATH_MAX];
+	struct stat st;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 
 	if (n <= 0)
@@ -408,10 +417,25 @@ static bool find_in_source_tree(const char *name, char *path, size_t size,
 		*slash = '\0';
 		if (snprintf(dir, sizeof dir, "%s/themes", exe) >= (int)sizeof dir)
 			return false;
-		if (try_theme_dir(dir, name, path, size, searched))
+		if (!name && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return snprintf(path, size, "%s", dir) < (int)size;
+		if (name && try_theme_dir(dir, name, path, size, searched))
 			return true;
 	}
 	return false;
+}
+
+bool theme_shipped_dir(char *dir, size_t size)
+{
+	struct stat st;
+	int length;
+
+	if (stat(GATEHOUSE_DATADIR "/themes", &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (find_in_source_tree(NULL, dir, size, NULL))
+			return true;
+	}
+	length = snprintf(dir, size, "%s", GATEHOUSE_DATADIR "/themes");
+	return length >= 0 && (size_t)length < size;
 }
 
 static bool find_theme(const char *name, char *path, size_t size,

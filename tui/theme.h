@@ -104,6 +104,20 @@ void theme_default(struct theme *out);
 bool theme_load(const char *name_or_path, struct theme *out, char *err,
 		size_t errlen);
 
+/*
+ * Write the folder of the user's themes to dir: $XDG_CONFIG_HOME/gatehouse/themes,
+ * or ~/.config/gatehouse/themes. Returns false when neither variable is an
+ * absolute path or dir is too small.
+ */
+bool theme_user_dir(char *dir, size_t size);
+
+/*
+ * Write the folder of the shipped themes to dir: GATEHOUSE_DATADIR/themes
+ * when it exists, else themes/ in the source tree that contains the running
+ * program when that exists, else GATEHOUSE_DATADIR/themes.
+ */
+bool theme_shipped_dir(char *dir, size_t size);
+
 /* Make theme the one theme_attr() draws with, in colour if colour is on. */
 void theme_use(const struct theme *theme);
 

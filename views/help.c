@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "console/app.h"
+#include "console/commands_line.h"
 #include "tui/keymap.h"
 #include "views/lines.h"
 #include "views/view.h"
@@ -33,6 +34,18 @@ static const char *context_title(enum key_context context)
 	}
 }
 
+/* The ":" commands, from the table that runs and completes them. */
+static void add_commands(struct help_view *h)
+{
+	struct command_help command;
+	size_t cursor = 0;
+
+	lines_heading(&h->lines, "Commands (type : first; Tab completes)");
+	while (command_line_help_next(&cursor, &command))
+		lines_add(&h->lines, THEME_NORMAL, command.name, "%s -- %s", command.usage,
+			  command.help);
+}
+
 static void help_reload(struct view *v, size_t limit)
 {
 	struct help_view *h = help_of(v);
@@ -50,6 +63,7 @@ static void help_reload(struct view *v, size_t limit)
 		lines_add(&h->lines, THEME_NORMAL, entry.keys[0] ? entry.keys : "(unbound)", "%s",
 			  entry.help);
 	}
+	add_commands(h);
 	lines_heading(&h->lines, "Reading the lists");
 	lines_add(&h->lines, THEME_NORMAL, "*", "marked: the next approve, deny or revoke applies to it");
 	lines_add(&h->lines, THEME_NORMAL, "~", "an action on it is queued and not sent yet");

@@ -1,7 +1,7 @@
 /*
  * The metrics pane: one sparkline per series of GET /v1/metrics over a window of
  * 24 hours, 7 days or 30 days, with the last step's value, the range and the
- * trend. It opens over the lists and w changes the window.
+ * trend. It is the third pane; w changes the window.
  */
 
 #include <stdio.h>
@@ -14,8 +14,6 @@
 #include "views/metrics.h"
 
 #define DAY 86400
-/* Figures are loaded again on a draw this long after the last load, in seconds. */
-#define RELOAD_SECONDS 15
 #define LABEL_WIDTH 24
 /* The lines above the series: where the figures come from, and the column headings. */
 #define HEADER_ROWS 2
@@ -56,7 +54,7 @@ static void metrics_reload(struct view *v, size_t limit)
 
 static void metrics_title(struct view *v, char *out, size_t size)
 {
-	snprintf(out, size, "Metrics, last %s (w: window, Esc: back)", windows[metrics_of(v)->window].name);
+	snprintf(out, size, "Metrics, last %s (w: window)", windows[metrics_of(v)->window].name);
 }
 
 /* The first line: where the figures come from, in a warning colour when not the broker's. */
@@ -82,7 +80,7 @@ static void metrics_draw(struct view *v, WINDOW *w, const struct area *area, boo
 	int label_width = area->width < 60 ? area->width / 3 : LABEL_WIDTH;
 
 	(void)focused;
-	if (time_now() - m->loaded_at >= RELOAD_SECONDS)
+	if (metrics_shown_due(&m->shown, v->app, m->loaded_at, time_now()))
 		metrics_reload(v, 0);
 	for (int y = area->y; y < area->y + area->height; y++)
 		draw_fill(w, y, area->x, area->width, THEME_NORMAL);
@@ -127,9 +125,6 @@ static bool metrics_handle_action(struct view *v, enum action action)
 				  ? METRICS_SERIES_COUNT - (size_t)m->rows : 0;
 
 	switch (action) {
-	case ACTION_BACK:
-		app_close_overlay(v->app);
-		return true;
 	case ACTION_UP:
 		if (m->top > 0)
 			m->top--;

@@ -24,6 +24,8 @@
  */
 typedef void (*metrics_want_figures)(struct app *app, int64_t window_seconds);
 
+/* A view loads its figures again on a draw this long after its last load, in seconds. */
+#define METRICS_RELOAD_SECONDS 15
 /* The broker's figures are fetched again when older than this, in seconds. */
 #define METRICS_REFRESH_SECONDS 60
 /* and shown only while younger than this; after that, the cache's are computed. */
@@ -49,6 +51,7 @@ struct metrics_shown {
 	bool have;              /* false when neither source had figures */
 	bool computed;          /* computed from the cache, not the broker's */
 	int64_t fetched_at;     /* when the broker's arrived, 0 when computed */
+	bool loaded_online;     /* whether the console was online when they were loaded */
 	char note[160];         /* why they were computed, for the pane to say */
 };
 
@@ -60,6 +63,9 @@ struct metrics_shown {
 void metrics_shown_load(struct metrics_shown *shown, struct app *app, int64_t window_seconds,
 			int64_t now, metrics_want_figures want);
 void metrics_shown_free(struct metrics_shown *shown);
+/* Whether figures loaded at loaded_at are due for a reload: old, or the connection changed. */
+bool metrics_shown_due(const struct metrics_shown *shown, const struct app *app, int64_t loaded_at,
+		       int64_t now);
 
 /* Write a series value for a column: a count, or a duration ("3h05m"); "-" for none. */
 void metrics_format_value(enum metrics_series series, double value, char *out, size_t size);

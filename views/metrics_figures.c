@@ -27,6 +27,13 @@ void metrics_shown_free(struct metrics_shown *shown)
 	shown->note[0] = '\0';
 }
 
+bool metrics_shown_due(const struct metrics_shown *shown, const struct app *app, int64_t loaded_at,
+		       int64_t now)
+{
+	return now - loaded_at >= METRICS_RELOAD_SECONDS ||
+	       shown->loaded_online != (app->connection == SYNC_ONLINE);
+}
+
 /* Whether to ask for the broker's figures: none, or due for a refresh, and no recent failure. */
 static bool fetch_due(struct app *app, int64_t window_seconds, int64_t now, bool kept,
 		      int64_t fetched_at, char *failure, size_t size)
@@ -77,6 +84,7 @@ void metrics_shown_load(struct metrics_shown *shown, struct app *app, int64_t wi
 
 	metrics_shown_free(shown);
 	shown->window_seconds = window_seconds;
+	shown->loaded_online = online;
 	if (online && fetch_due(app, window_seconds, now, kept, fetched_at, failure, sizeof failure) &&
 	    want)
 		want(app, window_seconds);

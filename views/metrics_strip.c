@@ -13,7 +13,6 @@
 #include "views/metrics.h"
 
 #define DAY 86400
-#define RELOAD_SECONDS 15
 #define LABEL_WIDTH 24
 /* From this many body rows the lists keep at least 30 rows beside the strip. */
 #define STRIP_MIN_BODY_ROWS 34
@@ -68,7 +67,7 @@ static void strip_draw(struct view *v, WINDOW *w, const struct area *area, bool 
 	int label_width = area->width < 60 ? area->width / 3 : LABEL_WIDTH;
 
 	(void)focused;
-	if (time_now() - s->loaded_at >= RELOAD_SECONDS)
+	if (metrics_shown_due(&s->shown, v->app, s->loaded_at, time_now()))
 		strip_reload(v, 0);
 	strip_title(v, text, sizeof text);
 	snprintf(title, sizeof title, " %s ", text);

@@ -266,8 +266,12 @@ static void open_object(struct outbox_view *o)
 
 	if (!table_selected_row(&o->table, &row))
 		return;
-	if (o->items[row].object_kind)
-		app_open_detail(o->base.app, o->items[row].object_kind, o->items[row].object_id);
+	const char *kind = o->items[row].object_kind;
+	if (kind && (strcmp(kind, "request") == 0 || strcmp(kind, "grant") == 0))
+		app_open_detail(o->base.app, kind, o->items[row].object_id);
+	else if (kind && strcmp(kind, "policy") == 0)
+		app_status(o->base.app, STATUS_INFO, "\"%s\" acts on the policy, which the policy "
+			   "pane (4) shows", o->items[row].label);
 	else
 		app_status(o->base.app, STATUS_INFO, "\"%s\" acts on no single object",
 			   o->items[row].label);

@@ -213,10 +213,38 @@ bool table_handle_action(struct table *t, enum action action)
 	}
 }
 
+/* The count of frames drawn, so that a table can tell whether its last draw is on the screen. */
+static unsigned table_frame;
+
+void table_new_frame(void)
+{
+	table_frame++;
+}
+
+bool table_mouse(struct table *t, const struct screen_mouse *mouse)
+{
+	const struct area *a = &t->drawn;
+	size_t index;
+
+	if (t->drawn_frame != table_frame || mouse->y < a->y || mouse->y >= a->y + a->height ||
+	    mouse->x < a->x || mouse->x >= a->x + a->width)
+		return false;
+	if (mouse->button == SCREEN_MOUSE_WHEEL_UP)
+		list_move(&t->list, -TABLE_WHEEL_ROWS);
+	else if (mouse->button == SCREEN_MOUSE_WHEEL_DOWN)
+		list_move(&t->list, TABLE_WHEEL_ROWS);
+	else if (list_row_at(&t->list, mouse->y - a->y - 1, &index)) /* the header is row a->y */
+		list_select(&t->list, index);
+	return true;
+}
+
 bool table_take_key(struct table *t, const struct key_event *ev)
 {
 	int64_t keep;
+	struct screen_mouse mouse;
 
+	if (key_event_is_mouse(ev))
+		return screen_last_mouse(&mouse) && table_mouse(t, &mouse);
 	if (!t->filtering)
 		return false;
 	keep = table_selected_id(t);
@@ -247,6 +275,8 @@ void table_draw(struct table *t, WINDOW *w, const struct area *area, const char 
 	t->cursor_y = -1;
 	if (area->height <= 0 || area->width <= 0)
 		return;
+	t->drawn = (struct area){ area->y, area->x, rows < 1 ? 1 : 1 + rows, area->width };
+	t->drawn_frame = table_frame;
 	draw_text(w, y++, area->x, area->width, header, THEME_HEADER, cs);
 	if (rows < 1)
 		return;

@@ -17,6 +17,7 @@
 #include "tui/key.h"
 #include "tui/keymap.h"
 #include "tui/list.h"
+#include "tui/screen.h"
 #include "tui/text.h"
 #include "views/view.h"
 
@@ -45,6 +46,8 @@ struct table {
 	size_t mark_count;
 	int cursor_y;           /* where the filter's cursor was drawn, -1 for nowhere */
 	int cursor_x;
+	struct area drawn;      /* the header and rows of the last draw, for the mouse */
+	unsigned drawn_frame;   /* the table_new_frame() count at that draw */
 };
 
 void table_init(struct table *t);
@@ -100,6 +103,23 @@ typedef void table_draw_row_fn(void *ctx, WINDOW *w, int y, int x, int width, si
 void table_draw(struct table *t, WINDOW *w, const struct area *area, const char *header,
 		const char *empty_text, table_draw_row_fn *draw_row, void *ctx,
 		enum text_charset cs);
+
+/*
+ * Start a new frame: a table that is not drawn again before the next mouse
+ * event (a pane hidden behind a tab) does not take it.
+ */
+void table_new_frame(void);
+
+/*
+ * Take a mouse event over the table's header or rows: a click selects the
+ * row under the pointer, and the wheel moves the selection by
+ * TABLE_WHEEL_ROWS. Returns false when the pointer is elsewhere.
+ * table_take_key() calls it for KEY_MOUSE.
+ */
+bool table_mouse(struct table *t, const struct screen_mouse *mouse);
+
+/* Rows the selection moves for one notch of the mouse wheel. */
+#define TABLE_WHEEL_ROWS 3
 
 /* Where the terminal cursor goes while the filter is typed; false otherwise. */
 bool table_cursor(const struct table *t, int *y, int *x);

@@ -200,8 +200,7 @@ static const struct usage_case usage_cases[] = {
 	{ { "policy", "decide", "--at", "yesterday", "x", NULL }, 2, "invalid --at \"yesterday\"" },
 	{ { "simulate", NULL }, 2, "give --proposed FILE and --history FILE" },
 	{ { "simulate", "--proposed", "p", "--history", "h", NULL }, 2,
-	  "no current policy: the broker does not serve its policy to this command yet and none is "
-	  "cached; give --current FILE" },
+	  "no current policy: give --current FILE, or the broker whose policy to use" },
 	{ { "simulate", "--proposed", "p", "--history", "h", "--changed-limit", "-1", NULL }, 2,
 	  "invalid --changed-limit \"-1\"" },
 	{ { "simulate", "--proposed", "p", "--history", "h", "extra", NULL }, 2,

@@ -1,0 +1,43 @@
+#!/bin/sh
+# The metrics pane (key 3) shows the broker's series, changes window with w,
+# and says its figures are computed from the cache once the broker is gone.
+# On a tall terminal the strip of key sparklines sits under the lists.
+. "$(dirname "$0")/lib.sh"
+
+start_broker
+start_console 120 44
+wait_for "Pending ("
+wait_for "Metrics, last 24 hours"
+wait_for "Pending requests"
+
+keys 3
+wait_for "Metrics, last 24 hours (w: window)"
+wait_for "from the broker, as of"
+wait_for "Requests created"
+wait_for "Principals with access"
+
+pending=$(api GET "/v1/metrics" admin | jq '.series.pending_requests[-1]')
+[ -n "$pending" ] && [ "$pending" != null ] || fail "the broker gave no pending_requests series"
+screen_text | grep "Pending requests" | grep -q -w "$pending" ||
+	fail "the pane's pending requests do not show the broker's $pending: $(screen_text | grep 'Pending requests')"
+
+keys w
+wait_for "Metrics, last 7 days"
+keys w
+wait_for "Metrics, last 30 days"
+keys W
+wait_for "Metrics, last 7 days"
+
+stop_broker
+wait_for "OFFLINE"
+keys w
+wait_for "Metrics, last 30 days"
+wait_for "offline: computed from the cache"
+
+keys 1
+wait_for "Pending ("
+wait_for "computed from the cache"
+keys q
+wait_for "console exited with status 0"
+check_sanitizers
+pass "metrics pane online and offline, windows, strip under the lists"

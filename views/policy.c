@@ -1,0 +1,639 @@
+/*
+ * The policy pane: the broker's active policy, or the user's draft of a new
+ * one, with line numbers, highlighting and the diagnostics of a local parse
+ * and lint, on their lines and in a list below. e edits the text in the
+ * user's editor, s simulates the draft against the cached history (S at the
+ * broker, over its whole history), w publishes it through the outbox and D
+ * discards it. The policy and the draft live in the cache, so the pane works
+ * offline from the last copy.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/outbox.h"
+#include "cache/policy.h"
+#include "client/policy.h"
+#include "common/alloc.h"
+#include "common/strbuf.h"
+#include "common/timeutil.h"
+#include "console/app.h"
+#include "tui/draw.h"
+#include "tui/screen.h"
+#include "views/policy.h"
+
+/* The broker's policy is fetched again when the pane is drawn this long after the last fetch, in seconds. */
+#define REFETCH_SECONDS 60
+/* Changed requests listed in a simulation made here. */
+#define CHANGED_LISTED 1000
+
+enum policy_question {
+	QUESTION_NONE,
+	QUESTION_PUBLISH,
+	QUESTION_DISCARD,
+	QUESTION_RELOAD,            /* after a stale publish: load the published policy */
+};
+
+struct policy_view {
+	struct view base;
+	struct policy_client *client;
+	struct policy_source source;
+	struct cached_policy active;
+	bool have_active;
+	bool edited;                /* the text shown is the user's draft */
+	int64_t based_on;           /* the draft's base version */
+	char *fetch_error;          /* the last fetch's failure, NULL after a success */
+	int64_t fetched_at;         /* when this pane last asked, 0 before */
+	bool rebase_after_fetch;    /* base the draft on the version the fetch brings */
+	size_t top;                 /* the first display line shown */
+	int rows;                   /* body rows at the last draw */
+	enum policy_question question;
+	int64_t publish_item;       /* the outbox item of a publish in flight, 0 for none */
+	char notice[STATUS_TEXT_SIZE];
+	enum theme_role notice_role;
+};
+
+static struct policy_view *policy_of(struct view *v)
+{
+	return (struct policy_view *)v;
+}
+
+static void set_notice(struct policy_view *p, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_notice(struct policy_view *p, enum theme_role role, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->notice, sizeof p->notice, fmt, ap);
+	va_end(ap);
+	p->notice_role = role;
+	p->base.app->dirty = true;
+}
+
+/* Show text, parsing and linting it again only when it changed. */
+static void show_text(struct policy_view *p, const char *text)
+{
+	size_t length = strlen(text);
+
+	if (p->source.text && p->source.length == length && memcmp(p->source.text, text, length) == 0)
+		return;
+	/* NOTE: linted without the broker's attribute set, so an unknown attribute surfaces only when the broker rejects the publish. */
+	policy_source_set(&p->source, text, length, NULL);
+}
+
+static void policy_reload(struct view *v, size_t limit)
+{
+	struct policy_view *p = policy_of(v);
+	struct cache *cache = v->app->cache;
+	char *draft = NULL;
+	enum cache_result found;
+
+	(void)limit;
+	cached_policy_free(&p->active);
+	found = cache_policy_load(cache, &p->active);
+	p->have_active = found == CACHE_FOUND;
+	if (found == CACHE_ERROR)
+		app_status(v->app, STATUS_ERROR, "reading the cached policy failed: %s",
+			   cache_last_error(cache));
+	found = cache_policy_load_draft(cache, &draft, &p->based_on);
+	p->edited = found == CACHE_FOUND;
+	if (p->edited)
+		show_text(p, draft);
+	else
+		show_text(p, p->have_active ? p->active.source : "");
+	free(draft);
+}
+
+static void policy_title(struct view *v, char *out, size_t size)
+{
+	struct policy_view *p = policy_of(v);
+
+	if (p->have_active)
+		snprintf(out, size, "Policy v%lld%s", (long long)p->active.version,
+			 p->edited ? " (edited)" : "");
+	else
+		snprintf(out, size, "Policy%s", p->edited ? " (edited)" : "");
+}
+
+static void on_fetched(void *ctx, const char *error)
+{
+	struct policy_view *p = ctx;
+
+	free(p->fetch_error);
+	p->fetch_error = error ? xstrdup(error) : NULL;
+	policy_reload(&p->base, 0);
+	if (!error && p->rebase_after_fetch && p->edited && p->have_active) {
+		if (cache_policy_set_draft(p->base.app->cache, p->source.text, p->active.version))
+			set_notice(p, THEME_STATUS_WARNING, "your draft is now based on the published "
+				   "version %lld: s shows what it changes against it, w publishes it "
+				   "over it", (long long)p->active.version);
+		policy_reload(&p->base, 0);
+	}
+	p->rebase_after_fetch = false;
+	p->base.app->dirty = true;
+}
+
+/* Ask for the broker's policy when online and the last ask is old. */
+static void maybe_fetch(struct policy_view *p, bool now)
+{
+	int64_t current = time_now();
+
+	if (p->base.app->connection != SYNC_ONLINE || policy_client_fetching(p->client))
+		return;
+	if (!now && p->fetched_at && current - p->fetched_at < REFETCH_SECONDS)
+		return;
+	if (policy_client_fetch(p->client))
+		p->fetched_at = current;
+}
+
+/* Follow a publish in the outbox: its outcome is in the cache once the broker answered. */
+static void watch_publish(struct policy_view *p)
+{
+	struct outbox_item item;
+
+	if (!p->publish_item ||
+	    cache_outbox_get(p->base.app->cache, p->publish_item, &item) != CACHE_FOUND)
+		return;
+	if (item.state == OUTBOX_DONE) {
+		p->publish_item = 0;
+		policy_reload(&p->base, 0);
+		set_notice(p, THEME_STATUS_OK, "published: the broker's policy is now version %lld",
+			   (long long)p->active.version);
+	} else if (item.state == OUTBOX_CONFLICT) {
+		p->publish_item = 0;
+		p->question = QUESTION_RELOAD;
+		set_notice(p, THEME_STATUS_WARNING, "Load the published policy and base your draft on "
+			   "it? (y/n) %s", item.last_error ? item.last_error : "");
+	} else if (item.state == OUTBOX_FAILED || item.state == OUTBOX_DROPPED) {
+		p->publish_item = 0;
+		set_notice(p, THEME_STATUS_ERROR, "not published: %s",
+			   item.last_error ? item.last_error : outbox_state_name(item.state));
+	}
+	outbox_item_free(&item);
+}
+
+/* The display lines: the source, then a blank line, a heading and one line per diagnostic. */
+static size_t display_count(const struct policy_view *p)
+{
+	size_t count = p->source.line_count;
+
+	if (p->source.diagnostics.count > 0)
+		count += 2 + p->source.diagnostics.count;
+	return count;
+}
+
+static void draw_header(struct policy_view *p, WINDOW *w, int y, int x, int width)
+{
+	enum text_charset cs = p->base.app->screen.charset;
+	char line[512], stamp[RFC3339_LEN] = "";
+
+	if (p->have_active && p->active.published_at)
+		time_format_rfc3339(p->active.published_at, stamp);
+	if (!p->have_active && !p->edited)
+		snprintf(line, sizeof line, "%s", p->fetch_error ? p->fetch_error :
+			 p->base.app->connection == SYNC_ONLINE ? "no policy published at the broker, "
+			 "or none fetched yet" : "no policy in the cache: it is fetched when the broker "
+			 "answers");
+	else if (p->edited)
+		snprintf(line, sizeof line, "draft based on version %lld: %zu error%s, %zu "
+			 "warning%s (e edit, s simulate, w publish, D discard)",
+			 (long long)p->based_on, p->source.diagnostics.error_count,
+			 p->source.diagnostics.error_count == 1 ? "" : "s",
+			 p->source.diagnostics.count - p->source.diagnostics.error_count,
+			 p->source.diagnostics.count - p->source.diagnostics.error_count == 1 ? "" : "s");
+	else
+		snprintf(line, sizeof line, "version %lld, published %s%s%s%s (e edit)",
+			 (long long)p->active.version, stamp[0] ? stamp : "at an unknown time",
+			 p->active.published_by ? " by " : "",
+			 p->active.published_by ? p->active.published_by : "",
+			 p->fetch_error ? "; the last fetch failed" : "");
+	draw_text(w, y, x, width, line, p->fetch_error || p->edited ? THEME_STATUS_WARNING : THEME_DIM,
+		  cs);
+}
+
+static void draw_diagnostic_line(struct policy_view *p, size_t index, WINDOW *w, int y, int x,
+				 int width)
+{
+	enum text_charset cs = p->base.app->screen.charset;
+	const struct policy_diagnostic *d;
+	char line[640];
+
+	if (index == 0) {
+		draw_fill(w, y, x, width, THEME_NORMAL);
+		return;
+	}
+	if (index == 1) {
+		draw_text(w, y, x, width, "Diagnostics", THEME_HEADER, cs);
+		return;
+	}
+	d = &p->source.diagnostics.items[index - 2];
+	snprintf(line, sizeof line, "%u:%u: %s%s", d->line, d->column,
+		 d->severity == POLICY_ERROR ? "" : "warning: ", d->message);
+	draw_text(w, y, x, width, line, d->severity == POLICY_ERROR ? THEME_DENIED : THEME_PENDING,
+		  cs);
+}
+
+static void draw_body(struct policy_view *p, WINDOW *w, const struct area *body)
+{
+	size_t count = display_count(p);
+
+	p->rows = body->height;
+	if (p->top + (size_t)body->height > count)
+		p->top = count > (size_t)body->height ? count - (size_t)body->height : 0;
+	for (int row = 0; row < body->height; row++) {
+		size_t i = p->top + (size_t)row;
+		int y = body->y + row;
+
+		if (i < p->source.line_count)
+			policy_source_draw_line(&p->source, i, w, y, body->x, body->width,
+						p->base.app->screen.charset);
+		else if (i < count)
+			draw_diagnostic_line(p, i - p->source.line_count, w, y, body->x, body->width);
+		else
+			draw_fill(w, y, body->x, body->width, THEME_NORMAL);
+	}
+}
+
+static void policy_draw(struct view *v, WINDOW *w, const struct area *area, bool focused)
+{
+	struct policy_view *p = policy_of(v);
+	struct area body = *area;
+
+	(void)focused;
+	maybe_fetch(p, false);
+	watch_publish(p);
+	if (area->height < 3)
+		return;
+	draw_header(p, w, area->y, area->x, area->width);
+	body.y++;
+	body.height -= 2;
+	draw_body(p, w, &body);
+	if (p->notice[0])
+		draw_text(w, area->y + area->height - 1, area->x, area->width, p->notice,
+			  p->notice_role, v->app->screen.charset);
+	else
+		draw_fill(w, area->y + area->height - 1, area->x, area->width, THEME_NORMAL);
+}
+
+/* ---- Edit ---- */
+
+static void keep_edit(struct policy_view *p, const char *edited)
+{
+	struct cache *cache = p->base.app->cache;
+	int64_t based_on = 0;
+
+	if (p->edited)
+		based_on = p->based_on;
+	else if (p->have_active)
+		based_on = p->active.version;
+
+	if (!cache_policy_set_draft(cache, edited, based_on)) {
+		set_notice(p, THEME_STATUS_ERROR, "keeping the edit failed: %s", cache_last_error(cache));
+		return;
+	}
+	policy_reload(&p->base, 0);
+	if (policy_source_clean(&p->source))
+		set_notice(p, THEME_STATUS_OK, "edited: no errors, %zu warning%s; s simulates, w "
+			   "publishes", p->source.diagnostics.count,
+			   p->source.diagnostics.count == 1 ? "" : "s");
+	else
+		set_notice(p, THEME_STATUS_ERROR, "edited: %zu error%s, the first at line %u: fix them "
+			   "with e before publishing", p->source.diagnostics.error_count,
+			   p->source.diagnostics.error_count == 1 ? "" : "s",
+			   p->source.diagnostics.items[0].line);
+}
+
+static void edit(struct policy_view *p)
+{
+	struct app *app = p->base.app;
+	char *edited = NULL;
+	size_t length = 0;
+	char err[512];
+	bool ok;
+
+	def_prog_mode();
+	endwin();
+	ok = policy_editor_run(p->source.text ? p->source.text : "", p->source.length, &edited,
+			       &length, err, sizeof err);
+	reset_prog_mode();
+	screen_resize(&app->screen);
+	clearok(curscr, TRUE);
+	app->dirty = true;
+	if (!ok) {
+		set_notice(p, THEME_STATUS_ERROR, "%s", err);
+		return;
+	}
+	if (strlen(edited) != length)
+		set_notice(p, THEME_STATUS_ERROR, "the edited file contains a NUL byte; the edit was "
+			   "discarded");
+	else if (p->source.text && strcmp(edited, p->source.text) == 0)
+		set_notice(p, THEME_DIM, "no change");
+	else
+		keep_edit(p, edited);
+	free(edited);
+}
+
+/* ---- Simulate ---- */
+
+/* Parse a policy that linted clean in the pane; NULL when it has errors. */
+static struct policy *parse_clean(const char *text)
+{
+	struct policy_diagnostics diagnostics;
+	struct policy *policy;
+
+	policy_diagnostics_init(&diagnostics, "policy");
+	policy = policy_parse(text, strlen(text), &diagnostics);
+	if (policy && !policy_lint(policy, NULL, &diagnostics)) {
+		policy_free(policy);
+		policy = NULL;
+	}
+	policy_diagnostics_free(&diagnostics);
+	return policy;
+}
+
+/* Whether the draft may be simulated or published; otherwise the notice gives the reason. */
+static bool draft_ready(struct policy_view *p, const char *verb)
+{
+	if (!p->edited) {
+		set_notice(p, THEME_STATUS_WARNING, "nothing to %s: edit the policy first (e)", verb);
+		return false;
+	}
+	if (!policy_source_clean(&p->source)) {
+		const struct policy_diagnostic *d = &p->source.diagnostics.items[0];
+
+		set_notice(p, THEME_STATUS_ERROR, "cannot %s: the draft has %zu error%s, the first "
+			   "%u:%u: %s", verb, p->source.diagnostics.error_count,
+			   p->source.diagnostics.error_count == 1 ? "" : "s", d->line, d->column,
+			   d->message);
+		return false;
+	}
+	if (!p->have_active) {
+		set_notice(p, THEME_STATUS_WARNING, "cannot %s: the published policy is not in the "
+			   "cache yet", verb);
+		return false;
+	}
+	return true;
+}
+
+static void simulate_here(struct policy_view *p)
+{
+	struct app *app = p->base.app;
+	struct policy *current, *proposed;
+	struct policy_history *history;
+	struct policy_simulation simulation;
+	size_t skipped;
+	char note[512];
+
+	if (!draft_ready(p, "simulate"))
+		return;
+	history = cache_policy_history(app->cache, &skipped);
+	if (!history) {
+		set_notice(p, THEME_STATUS_ERROR, "reading the cached requests failed: %s",
+			   cache_last_error(app->cache));
+		return;
+	}
+	current = parse_clean(p->active.source);
+	proposed = parse_clean(p->source.text);
+	if (!current || !proposed) {
+		set_notice(p, THEME_STATUS_ERROR, "the published policy version %lld does not lint "
+			   "here, so there is nothing to compare with", (long long)p->active.version);
+	} else {
+		policy_simulate(current, proposed, history, &simulation);
+		json_t *result = policy_simulation_to_json(&simulation, current, proposed, history,
+							   CHANGED_LISTED);
+		snprintf(note, sizeof note, "the draft against version %lld over the %zu decided "
+			 "requests in this console's cache%s%s", (long long)p->active.version,
+			 policy_history_count(history), skipped ? " (some unreadable ones skipped)" : "",
+			 app->connection == SYNC_ONLINE ? "; S in the policy pane asks the broker, over "
+			 "its whole history" : "");
+		policy_simulation_open(app, result, note);
+		json_decref(result);
+		policy_simulation_free(&simulation);
+	}
+	policy_free(current);
+	policy_free(proposed);
+	policy_history_free(history);
+}
+
+static void on_broker_simulation(void *ctx, const json_t *result, const char *error)
+{
+	struct policy_view *p = ctx;
+
+	if (!result) {
+		set_notice(p, THEME_STATUS_ERROR, "%s", error);
+		return;
+	}
+	set_notice(p, THEME_DIM, "the broker's simulation arrived");
+	policy_simulation_open(p->base.app, result, "the draft against the broker's active policy, "
+			       "over the broker's whole history of decided requests");
+}
+
+static void simulate_at_broker(struct policy_view *p)
+{
+	if (!draft_ready(p, "simulate"))
+		return;
+	if (p->base.app->connection != SYNC_ONLINE) {
+		set_notice(p, THEME_STATUS_WARNING, "the broker is out of reach: s simulates over the "
+			   "cached history");
+		return;
+	}
+	if (policy_client_simulate(p->client, p->source.text, on_broker_simulation, p))
+		set_notice(p, THEME_DIM, "asking the broker to simulate the draft...");
+	else
+		set_notice(p, THEME_STATUS_ERROR, "the simulation could not be sent");
+}
+
+/* ---- Publish, discard, and the questions ---- */
+
+static void ask(struct policy_view *p, enum policy_question question, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ask(struct policy_view *p, enum policy_question question, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->notice, sizeof p->notice, fmt, ap);
+	va_end(ap);
+	p->notice_role = THEME_STATUS_WARNING;
+	p->question = question;
+	p->base.app->dirty = true;
+}
+
+static void start_publish(struct policy_view *p)
+{
+	if (!app_may_write(p->base.app) || !draft_ready(p, "publish"))
+		return;
+	if (p->publish_item) {
+		set_notice(p, THEME_STATUS_WARNING, "a publish is already on its way");
+		return;
+	}
+	ask(p, QUESTION_PUBLISH, "Publish the draft over version %lld? Every new request is decided "
+	    "by it at once. (y/n)", (long long)p->based_on);
+}
+
+static void publish(struct policy_view *p)
+{
+	struct app *app = p->base.app;
+	int64_t id = outbox_queue_publish(app->outbox, p->source.text, p->based_on);
+
+	if (id < 0) {
+		set_notice(p, THEME_STATUS_ERROR, "publishing failed: %s", outbox_last_error(app->outbox));
+		return;
+	}
+	p->publish_item = id;
+	app_refresh_outbox_count(app);
+	set_notice(p, THEME_DIM, "publishing over version %lld...", (long long)p->based_on);
+}
+
+static void discard(struct policy_view *p)
+{
+	struct cache *cache = p->base.app->cache;
+
+	if (!cache_policy_discard_draft(cache)) {
+		set_notice(p, THEME_STATUS_ERROR, "discarding the draft failed: %s", cache_last_error(cache));
+		return;
+	}
+	policy_reload(&p->base, 0);
+	set_notice(p, THEME_DIM, "draft discarded");
+}
+
+static void answer(struct policy_view *p, bool yes)
+{
+	enum policy_question question = p->question;
+
+	p->question = QUESTION_NONE;
+	p->notice[0] = '\0';
+	if (!yes)
+		return;
+	switch (question) {
+	case QUESTION_PUBLISH:
+		publish(p);
+		break;
+	case QUESTION_DISCARD:
+		discard(p);
+		break;
+	case QUESTION_RELOAD:
+		p->rebase_after_fetch = true;
+		maybe_fetch(p, true);
+		if (!policy_client_fetching(p->client))
+			set_notice(p, THEME_STATUS_WARNING, "the broker is out of reach: the published "
+				   "policy loads when it answers");
+		break;
+	case QUESTION_NONE:
+		break;
+	}
+}
+
+/* While a question is open, y and n answer it (Esc is no) and every other key is ignored. */
+static bool policy_take_key(struct view *v, const struct key_event *ev)
+{
+	struct policy_view *p = policy_of(v);
+
+	if (p->question == QUESTION_NONE)
+		return false;
+	if (!ev->function && (ev->code == 'y' || ev->code == 'Y'))
+		answer(p, true);
+	else if (!ev->function && (ev->code == 'n' || ev->code == 'N' || ev->code == 27))
+		answer(p, false);
+	return true;
+}
+
+static bool scroll_source(struct policy_view *p, enum action action)
+{
+	size_t count = display_count(p);
+	size_t page = p->rows > 1 ? (size_t)p->rows - 1 : 1;
+	size_t last = count > (size_t)p->rows ? count - (size_t)p->rows : 0;
+
+	switch (action) {
+	case ACTION_UP:
+		p->top -= p->top > 0;
+		return true;
+	case ACTION_DOWN:
+		p->top += p->top < last;
+		return true;
+	case ACTION_PAGE_UP:
+		p->top = p->top > page ? p->top - page : 0;
+		return true;
+	case ACTION_PAGE_DOWN:
+		p->top = p->top + page < last ? p->top + page : last;
+		return true;
+	case ACTION_HOME:
+		p->top = 0;
+		return true;
+	case ACTION_END:
+		p->top = last;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool policy_handle_action(struct view *v, enum action action)
+{
+	struct policy_view *p = policy_of(v);
+
+	p->notice[0] = '\0';
+	switch (action) {
+	case ACTION_EDIT_POLICY:
+		edit(p);
+		return true;
+	case ACTION_SIMULATE_POLICY:
+		simulate_here(p);
+		return true;
+	case ACTION_SIMULATE_AT_BROKER:
+		simulate_at_broker(p);
+		return true;
+	case ACTION_PUBLISH_POLICY:
+		start_publish(p);
+		return true;
+	case ACTION_DISCARD_DRAFT:
+		if (p->edited)
+			ask(p, QUESTION_DISCARD, "Discard your draft? (y/n)");
+		else
+			set_notice(p, THEME_DIM, "there is no draft to discard");
+		return true;
+	case ACTION_REFRESH:
+		/* The sync's own refresh runs too. */
+		maybe_fetch(p, true);
+		return false;
+	default:
+		return scroll_source(p, action);
+	}
+}
+
+static void policy_destroy(struct view *v)
+{
+	struct policy_view *p = policy_of(v);
+
+	policy_client_free(p->client);
+	policy_source_free(&p->source);
+	cached_policy_free(&p->active);
+	free(p->fetch_error);
+	free(p);
+}
+
+static const struct view_ops policy_ops = {
+	.name = "policy",
+	.context = KEY_CONTEXT_POLICY,
+	.reload = policy_reload,
+	.title = policy_title,
+	.draw = policy_draw,
+	.take_key = policy_take_key,
+	.handle_action = policy_handle_action,
+	.destroy = policy_destroy,
+};
+
+struct view *policy_view_new(struct app *app)
+{
+	struct policy_view *p = xcalloc(1, sizeof *p);
+
+	p->base.ops = &policy_ops;
+	p->base.app = app;
+	policy_source_init(&p->source);
+	p->client = policy_client_new(app->http, app->cache, on_fetched, p);
+	return &p->base;
+}
