@@ -99,6 +99,7 @@ struct app {
 	struct view *panes[PANE_COUNT];
 	enum app_pane focus;
 	struct view *metrics_strip;  /* under the lists on a tall terminal */
+	struct area pane_labels[PANE_COUNT];  /* where the last draw put each pane's tab or title */
 	struct view *overlays[APP_OVERLAY_MAX];
 	int overlay_count;
 

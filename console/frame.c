@@ -116,6 +116,7 @@ static void draw_tabs(struct app *app, int y, int width)
 			tab_width = width - x;
 		draw_text(stdscr, y, x, tab_width, tab,
 			  (int)app->focus == i ? THEME_SELECTED : THEME_HEADER, cs);
+		app->pane_labels[i] = (struct area){ y, x, 1, tab_width };
 		x += tab_width + 1;
 	}
 }
@@ -134,6 +135,8 @@ static void draw_pane(struct app *app, struct view *v, const struct area *area, 
 		snprintf(title, sizeof title, "%s", text);
 	draw_text(stdscr, area->y, area->x, area->width, title,
 		  focused ? THEME_SELECTED : THEME_HEADER, app->screen.charset);
+	if (number > 0)
+		app->pane_labels[number - 1] = (struct area){ area->y, area->x, 1, area->width };
 	inside.y++;
 	inside.height--;
 	if (inside.height > 0)
@@ -184,6 +187,7 @@ static struct view *draw_body(struct app *app, const struct area *whole)
 {
 	struct area body = *whole;
 
+	memset(app->pane_labels, 0, sizeof app->pane_labels);
 	if (app->overlay_count > 0) {
 		struct view *top = app->overlays[app->overlay_count - 1];
 		draw_pane(app, top, &body, true, 0);

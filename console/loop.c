@@ -31,7 +31,6 @@ static int64_t clock_tick(const struct app *app)
 #define STATUS_MESSAGE_SECONDS 10
 
 /* The widest row in which a click looks for a pane label. */
-#define LABEL_ROW_MAX 512
 
 /* The ":" command line of the running loop, made by app_run(). */
 static struct command_line *command_line;
@@ -101,21 +100,6 @@ static bool handle_global(struct app *app, enum action action)
 	}
 }
 
-/* The "pane-" action whose label (" 2 ") starts at column at of row, or ACTION_NONE. */
-static enum action pane_label_action(const wchar_t *row, int width, int at)
-{
-	struct key_event key;
-	enum action action;
-
-	if (at + 2 >= width || row[at] != L' ' || row[at + 1] < L'1' || row[at + 1] > L'9' ||
-	    row[at + 2] != L' ' || (at > 0 && row[at - 1] != L' ' && row[at - 1] != L'|' &&
-				     row[at - 1] != L'\x2502'))
-		return ACTION_NONE;
-	key = key_event_make((int)row[at + 1], false);
-	action = keymap_lookup(KEY_CONTEXT_GLOBAL, &key);
-	return strncmp(action_name(action), "pane-", 5) == 0 ? action : ACTION_NONE;
-}
-
 /* Run an action as its key does: the focused view first, then the global actions. */
 static void run_action(struct app *app, enum action action)
 {
@@ -150,35 +134,19 @@ static void handle_key(struct app *app, const struct key_event *ev)
 		run_action(app, action);
 }
 
-/*
- * Press the key of the pane label (" 2 Grants (5)") under a click on a tab
- * or title row. A label is a blank, a digit bound to a "pane-" action, and a
- * blank. A row of labels starts with one, and the click's label is the
- * nearest one at or left of it.
- * NOTE: the labels are read back from the screen, because the frame keeps
- * no record of where it drew them.
- */
+/* Focus the pane whose tab or title the frame drew under a click, if any. */
 static void click_pane_label(struct app *app, const struct screen_mouse *mouse)
 {
-	cchar_t cells[LABEL_ROW_MAX + 1];
-	wchar_t row[LABEL_ROW_MAX];
-	int width = app->screen.cols < LABEL_ROW_MAX ? app->screen.cols : LABEL_ROW_MAX;
-	enum action action = ACTION_NONE;
-
-	if (app->overlay_count > 0 || mouse->x >= width ||
-	    mvwin_wchnstr(stdscr, mouse->y, 0, cells, width) == ERR)
+	if (app->overlay_count > 0)
 		return;
-	for (int i = 0; i < width; i++) {
-		wchar_t text[CCHARW_MAX + 1];
-		attr_t attributes;
-		short pair;
-		row[i] = getcchar(&cells[i], text, &attributes, &pair, NULL) == OK ? text[0] : L'?';
+	for (int i = 0; i < PANE_COUNT; i++) {
+		const struct area *label = &app->pane_labels[i];
+		if (label->width > 0 && mouse->y == label->y && mouse->x >= label->x &&
+		    mouse->x < label->x + label->width) {
+			focus_pane(app, (enum app_pane)i);
+			return;
+		}
 	}
-	if (pane_label_action(row, width, 0) == ACTION_NONE)
-		return;
-	for (int at = mouse->x; at >= 0 && action == ACTION_NONE; at--)
-		action = pane_label_action(row, width, at);
-	run_action(app, action);
 }
 
 /*

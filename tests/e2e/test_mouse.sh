@@ -49,6 +49,11 @@ wait_for "PRINCIPAL"
 mouse 0 3 1
 wait_for "REQUESTER"
 screen_text | grep -q "Messages" && fail "a mouse report was read as the key m (messages)"
+# From a pane that is not a list, the tab of the first pane still goes back to it.
+keys 3
+wait_for "Metrics, last 24 hours (w: window)"
+mouse 0 3 1
+wait_for "REQUESTER"
 keys q
 wait_for "console exited with status 0"
 check_sanitizers
