@@ -191,6 +191,12 @@ static void on_dry_run(void *ctx, const struct outbox_dry_run *result)
 	app->dirty = true;
 }
 
+/* Clear a list's marks once the action they chose is queued. */
+static void clear_used_marks(struct app *app, enum app_pane pane)
+{
+	app->panes[pane]->ops->handle_action(app->panes[pane], ACTION_CLEAR_MARKS);
+}
+
 static void queue_decisions(struct app *app, bool approve, const char *reason)
 {
 	struct pending_action *a = &app->action;
@@ -209,6 +215,7 @@ static void queue_decisions(struct app *app, bool approve, const char *reason)
 		app_batch_add(app, id);
 		queued++;
 	}
+	clear_used_marks(app, PANE_PENDING);
 	if (queued == 1)
 		app_status(app, STATUS_INFO, "%s request %lld...", approve ? "approving" : "denying",
 			   (long long)a->targets[0].id);
@@ -232,6 +239,7 @@ static void queue_revokes(struct app *app)
 		}
 		app_batch_add(app, id);
 	}
+	clear_used_marks(app, PANE_GRANTS);
 	app_status(app, STATUS_INFO, "revoking %zu grant%s...", a->target_count,
 		   a->target_count == 1 ? "" : "s");
 }

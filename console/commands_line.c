@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "cache/objects.h"
@@ -31,6 +32,7 @@ enum argument_kind {
 	ARGUMENTS_THEMES,
 	ARGUMENTS_PANES,
 	ARGUMENTS_COMMANDS,
+	ARGUMENTS_COLUMNS,      /* the focused list's columns, then asc or desc */
 };
 
 /* A typed command: its words, and the reason after a "--" word, kept whole. */
@@ -325,6 +327,45 @@ static void run_filter(struct command_line *line, const struct command *command,
 	view->ops->take_key(view, &enter);
 }
 
+/* Read the direction word of sort: asc or desc, in any case. */
+static bool parse_direction(const char *word, bool *descending)
+{
+	*descending = strcasecmp(word, "desc") == 0;
+	return *descending || strcasecmp(word, "asc") == 0;
+}
+
+static void run_sort(struct command_line *line, const struct command *command,
+		     const struct command_words *words)
+{
+	struct view *view = focused_view(line->app);
+	const char *column = words->count > 1 ? words->words[1] : NULL;
+	bool descending = false;
+	char err[512];
+
+	if (words->count > 3 || words->reason) {
+		app_status(line->app, STATUS_ERROR, "usage: %s", command->usage);
+		return;
+	}
+	if (words->count == 3 && !parse_direction(words->words[2], &descending)) {
+		app_status(line->app, STATUS_ERROR, "invalid direction \"%s\": use asc or desc (usage: %s)",
+			   words->words[2], command->usage);
+		return;
+	}
+	if (!view->ops->sort) {
+		app_status(line->app, STATUS_WARNING, "this view cannot be sorted: go to a list first");
+		return;
+	}
+	if (!view->ops->sort(view, column, descending, err, sizeof err)) {
+		app_status(line->app, STATUS_ERROR, "%s", err);
+		return;
+	}
+	if (column && strcasecmp(column, "default") != 0)
+		app_status(line->app, STATUS_OK, "%s sorted by %s, %s", view->ops->name, column,
+			   descending ? "descending" : "ascending");
+	else
+		app_status(line->app, STATUS_OK, "%s in its default order", view->ops->name);
+}
+
 static void run_theme(struct command_line *line, const struct command *command,
 		      const struct command_words *words)
 {
@@ -413,6 +454,10 @@ static const struct command commands[] = {
 	{ "filter", "filter [TEXT]",
 	  "Show only the rows of the focused list that contain TEXT; without TEXT show all",
 	  ARGUMENTS_TEXT, ACTION_FILTER, run_filter },
+	{ "sort", "sort [COLUMN [asc|desc]]",
+	  "Sort the focused list by a column, named by its heading; without COLUMN, or with "
+	  "default, go back to the list's own order",
+	  ARGUMENTS_COLUMNS, ACTION_NONE, run_sort },
 	{ "theme", "theme NAME", "Switch to another colour theme now",
 	  ARGUMENTS_THEMES, ACTION_NONE, run_theme },
 	{ "pane", "pane NAME", "Go to a pane: pending, grants, or another pane's name",
@@ -595,6 +640,25 @@ static void complete_commands(struct cmdline_completion *completion)
 		cmdline_completion_add(completion, commands[i].name);
 }
 
+/* Offer the focused list's column names, then the directions. */
+static void complete_columns(struct command_line *line, size_t word_index,
+			     struct cmdline_completion *completion)
+{
+	struct view *view = focused_view(line->app);
+	char name[64];
+
+	if (word_index == 2) {
+		cmdline_completion_add(completion, "asc");
+		cmdline_completion_add(completion, "desc");
+		return;
+	}
+	if (word_index != 1 || !view->ops->sort_column)
+		return;
+	cmdline_completion_add(completion, "default");
+	for (size_t i = 0; view->ops->sort_column(view, i, name, sizeof name); i++)
+		cmdline_completion_add(completion, name);
+}
+
 static void complete(void *ctx, const char *const *words, size_t word_index,
 		     struct cmdline_completion *completion)
 {
@@ -629,6 +693,9 @@ static void complete(void *ctx, const char *const *words, size_t word_index,
 	case ARGUMENTS_COMMANDS:
 		if (word_index == 1)
 			complete_commands(completion);
+		break;
+	case ARGUMENTS_COLUMNS:
+		complete_columns(line, word_index, completion);
 		break;
 	case ARGUMENTS_NONE:
 	case ARGUMENTS_TEXT:

@@ -50,11 +50,12 @@ static void draw_title(struct app *app, int width)
 	snprintf(title, sizeof title, " Gatehouse  %s  %s%s", app->options->url,
 		 app->principal_label[0] ? app->principal_label : "(not signed in yet)",
 		 app->options->read_only ? "  read-only" : "");
+	/* The leading blank keeps a cut title from running into the connection word. */
 	if (app->outbox_pending)
-		snprintf(right, sizeof right, "%s  outbox: %lld queued ",
+		snprintf(right, sizeof right, " %s  outbox: %lld queued ",
 			 connection_word(app->connection), (long long)app->outbox_pending);
 	else
-		snprintf(right, sizeof right, "%s ", connection_word(app->connection));
+		snprintf(right, sizeof right, " %s ", connection_word(app->connection));
 	right_width = text_width(right);
 	if (right_width > (width - left) / 2)
 		right_width = 0; /* too narrow: the broker and principal come first */

@@ -235,12 +235,53 @@ static int run_console(struct console_options *options)
 		screen_stop();
 		app_refresh_outbox_count(&app);
 		if (app.outbox_pending > 0)
-			fprintf(stderr, "gatehouse: %lld actions are still queued; they are sent the next "
-				"time gatehouse connects to %s\n", (long long)app.outbox_pending, options->url);
+			fprintf(stderr, "gatehouse: %lld action%s still queued; %s sent the next time "
+				"gatehouse connects to %s\n", (long long)app.outbox_pending,
+				app.outbox_pending == 1 ? " is" : "s are", app.outbox_pending == 1 ? "it is" :
+				"they are", options->url);
 	}
 	signals_close();
 	close_app(&app);
 	return status;
+}
+
+/*
+ * Find the subcommand in argv, after any console options ("gatehouse --broker
+ * prod requests list"). Returns its index, or 0 when there is none.
+ */
+static int command_position(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (argv[i][0] != '-')
+			return console_command_find(argv[i]) ? i : 0;
+		if (console_option_takes_value(argv[i]))
+			i++;
+	}
+	return 0;
+}
+
+/*
+ * Move the subcommand at argv[at] to the front and the options before it to
+ * the end (before a "--"), so that the subcommand and its own verb ("requests
+ * list") parse them as their own. The copy lives until exit.
+ */
+static char **command_first(int argc, char **argv, int at)
+{
+	char **moved = xcalloc((size_t)argc + 1, sizeof *moved);
+	int end = at + 1, n = 0;
+
+	while (end < argc && strcmp(argv[end], "--") != 0)
+		end++;
+	moved[n++] = argv[at];
+	for (int i = at + 1; i < end; i++)
+		moved[n++] = argv[i];
+	for (int i = 1; i < at; i++)
+		moved[n++] = argv[i];
+	for (int i = end; i < argc; i++)
+		moved[n++] = argv[i];
+	return moved;
 }
 
 int main(int argc, char **argv)
@@ -250,10 +291,10 @@ int main(int argc, char **argv)
 
 	protect_memory();
 	setlocale(LC_ALL, "");
-	if (argc >= 2 && argv[1][0] != '-') {
-		const struct console_command *command = console_command_find(argv[1]);
-		if (command)
-			return command->run(argc - 1, argv + 1);
+	int at = command_position(argc, argv);
+	if (at > 0) {
+		const struct console_command *command = console_command_find(argv[at]);
+		return command->run(argc - 1, command_first(argc, argv, at));
 	}
 	status = console_options_parse(argc, argv, &options);
 	if (status < 0)

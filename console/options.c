@@ -419,6 +419,14 @@ static int finish_options(struct console_options *o, const char *token_file,
 			  url_from_config) ? -1 : 2;
 }
 
+/* Whether an argument reads as a mistyped command name: lowercase letters and hyphens. */
+static bool looks_like_command(const char *arg)
+{
+	size_t length = strspn(arg, "abcdefghijklmnopqrstuvwxyz-");
+
+	return length > 0 && length <= 24 && arg[length] == '\0';
+}
+
 static int parse_arguments(int argc, char **argv, struct console_options *o)
 {
 	const char *token_file = NULL, *config_file = NULL, *broker_name = NULL;
@@ -450,8 +458,12 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "gatehouse: unexpected argument \"%s\"; the token is never given "
-			"on the command line (see --help)\n", argv[optind]);
+		if (looks_like_command(argv[optind]))
+			fprintf(stderr, "gatehouse: unknown command \"%s\"; gatehouse --help lists the "
+				"commands\n", argv[optind]);
+		else
+			fprintf(stderr, "gatehouse: unexpected argument \"%s\"; the token is never given "
+				"on the command line (see --help)\n", argv[optind]);
 		return 2;
 	}
 	if (!console_config_load(config_file, &config, err, sizeof err) ||
@@ -463,6 +475,16 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 	status = finish_options(o, token_file, &config, broker);
 	console_config_free(&config);
 	return status;
+}
+
+bool console_option_takes_value(const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
+		return false;
+	for (const struct option *option = long_options; option->name; option++)
+		if (strcmp(arg + 2, option->name) == 0)
+			return option->has_arg == required_argument;
+	return false;
 }
 
 int console_options_parse(int argc, char **argv, struct console_options *o)

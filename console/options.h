@@ -38,6 +38,9 @@ struct console_options {
 int console_options_parse(int argc, char **argv, struct console_options *out);
 void console_options_free(struct console_options *o);
 
+/* Whether arg ("--url", not "--url=X") is a console option that takes the next word as its value. */
+bool console_option_takes_value(const char *arg);
+
 /*
  * Read a token file: the first line, without surrounding white space.
  * Only a regular file is read, so that a FIFO cannot block the start.

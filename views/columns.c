@@ -1,5 +1,7 @@
 #include "views/columns.h"
 
+#include <string.h>
+
 #include "tui/draw.h"
 
 static int used_width(const struct column *columns, size_t count, const int *widths)
@@ -61,6 +63,43 @@ size_t columns_layout(const struct column *columns, size_t count, int total, int
 void columns_format_header(const struct column *columns, size_t count, const int *widths,
 			   struct strbuf *out)
 {
+	columns_format_sorted_header(columns, count, widths, count, false, TEXT_ASCII, out);
+}
+
+static const char *sort_arrow(bool descending, enum text_charset cs)
+{
+	if (cs == TEXT_UTF8)
+		return descending ? "\u25bc" : "\u25b2";
+	return descending ? "v" : "^";
+}
+
+/* Append one header cell of width columns: the title, then the arrow when there is one. */
+static void format_header_cell(const struct column *column, int width, const char *arrow,
+			       struct strbuf *out)
+{
+	int title_width = (int)strlen(column->title);
+
+	if (!arrow) {
+		strbuf_printf(out, column->right_aligned ? "%*s" : "%-*s", width, column->title);
+		return;
+	}
+	/* printf pads by bytes, and the UTF-8 arrow takes three bytes for one column. */
+	if (title_width > width - 1)
+		title_width = width - 1;
+	int padding = width - title_width - 1;
+
+	if (column->right_aligned)
+		strbuf_printf(out, "%*s", padding, "");
+	strbuf_append(out, column->title, (size_t)title_width);
+	strbuf_puts(out, arrow);
+	if (!column->right_aligned)
+		strbuf_printf(out, "%*s", padding, "");
+}
+
+void columns_format_sorted_header(const struct column *columns, size_t count, const int *widths,
+				  size_t sorted, bool descending, enum text_charset cs,
+				  struct strbuf *out)
+{
 	bool first = true;
 
 	for (size_t c = 0; c < count; c++) {
@@ -69,8 +108,8 @@ void columns_format_header(const struct column *columns, size_t count, const int
 		if (!first)
 			strbuf_putc(out, ' ');
 		first = false;
-		strbuf_printf(out, columns[c].right_aligned ? "%*s" : "%-*s", widths[c],
-			      columns[c].title);
+		format_header_cell(&columns[c], widths[c], c == sorted ? sort_arrow(descending, cs) : NULL,
+				   out);
 	}
 }
 

@@ -34,6 +34,16 @@ void columns_format_header(const struct column *columns, size_t count, const int
 			   struct strbuf *out);
 
 /*
+ * Append the header line as columns_format_header() does, with an arrow after
+ * the title of column sorted: ▲ ascending and ▼ descending, or ^ and v in
+ * ASCII. A title that leaves no room for the arrow loses its last letters.
+ * sorted == count marks no column. Titles must be ASCII.
+ */
+void columns_format_sorted_header(const struct column *columns, size_t count, const int *widths,
+				  size_t sorted, bool descending, enum text_charset cs,
+				  struct strbuf *out);
+
+/*
  * Draw one row at (y, x) in exactly width columns: cells[i] (untrusted text)
  * in column i as laid out by widths, everything in role.
  */

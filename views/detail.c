@@ -24,6 +24,8 @@ struct detail_view {
 	struct lines lines;
 	bool found;
 	char status[16];
+	int64_t version;        /* of the cached object, sent as If-Match by an action */
+	bool actionable;        /* a pending request or an active grant */
 };
 
 static struct detail_view *detail_of(struct view *v)
@@ -177,6 +179,8 @@ static void detail_reload(struct view *v, size_t limit)
 		found = cache_get_request(v->app->cache, d->id, &r);
 		if (found == CACHE_FOUND) {
 			describe_request(d, &r, now);
+			d->version = r.version;
+			d->actionable = r.status == REQUEST_PENDING;
 			access_request_free(&r);
 		}
 	} else {
@@ -184,6 +188,8 @@ static void detail_reload(struct view *v, size_t limit)
 		found = cache_get_grant(v->app->cache, d->id, &g);
 		if (found == CACHE_FOUND) {
 			describe_grant(d, &g, now);
+			d->version = g.version;
+			d->actionable = g.status == GRANT_ACTIVE;
 			grant_free(&g);
 		}
 	}
@@ -220,6 +226,34 @@ static bool detail_handle_action(struct view *v, enum action action)
 	return lines_handle_action(&detail_of(v)->lines, action);
 }
 
+/*
+ * The keys that approve, deny or revoke in the lists act on the object shown
+ * here too, looked up in the list's own context so that a rebinding applies.
+ */
+static bool detail_take_key(struct view *v, const struct key_event *ev)
+{
+	struct detail_view *d = detail_of(v);
+	bool request = strcmp(d->kind, "request") == 0;
+	enum action action = keymap_lookup(request ? KEY_CONTEXT_PENDING : KEY_CONTEXT_GRANTS, ev);
+	struct action_target target = { d->id, d->version };
+	char summary[64];
+
+	if (action != ACTION_APPROVE && action != ACTION_DENY && action != ACTION_REVOKE)
+		return false;
+	if (!d->found || !d->actionable) {
+		app_status(v->app, STATUS_WARNING, "%s %lld is %s: there is nothing to %s",
+			   request ? "request" : "grant", (long long)d->id,
+			   d->found ? d->status : "not in the cache", action_name(action));
+		return true;
+	}
+	snprintf(summary, sizeof summary, "%s %lld", request ? "request" : "grant", (long long)d->id);
+	if (action == ACTION_REVOKE)
+		app_begin_revoke(v->app, &target, 1, summary);
+	else
+		app_begin_decision(v->app, action == ACTION_APPROVE, &target, 1, summary);
+	return true;
+}
+
 static void detail_destroy(struct view *v)
 {
 	lines_free(&detail_of(v)->lines);
@@ -232,6 +266,7 @@ static const struct view_ops detail_ops = {
 	.reload = detail_reload,
 	.title = detail_title,
 	.draw = detail_draw,
+	.take_key = detail_take_key,
 	.handle_action = detail_handle_action,
 	.destroy = detail_destroy,
 };

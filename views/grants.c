@@ -1,5 +1,9 @@
-/* The Grants pane: active grants, the soonest to expire first, standing grants last. */
+/*
+ * The Grants pane: active grants, the soonest to expire first and standing
+ * grants last, unless sorted by a column.
+ */
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,7 @@
 #include "tui/draw.h"
 #include "tui/theme.h"
 #include "views/columns.h"
+#include "views/sort.h"
 #include "views/table.h"
 #include "views/view.h"
 
@@ -31,12 +36,28 @@ static const struct column grant_columns[COLUMN_COUNT] = {
 	[COLUMN_GRANTED] = { "GRANTED", 8, 40, false, true },
 };
 
+/*
+ * How :sort orders by each column. The kinds sort in enum order, which is
+ * also the order of their names (jit, standing).
+ */
+_Static_assert(sizeof(enum grant_kind) == sizeof(int), "SORT_ENUM reads the field as an int");
+static const struct sort_key grant_sort_keys[COLUMN_COUNT] = {
+	[COLUMN_ID] = { SORT_NUMBER, offsetof(struct grant_row, id), SORT_NONE, 0 },
+	[COLUMN_PRINCIPAL] = { SORT_TEXT, offsetof(struct grant_row, principal), SORT_NONE, 0 },
+	[COLUMN_RESOURCE] = { SORT_TEXT, offsetof(struct grant_row, resource), SORT_NONE, 0 },
+	[COLUMN_ROLE] = { SORT_TEXT, offsetof(struct grant_row, role), SORT_NONE, 0 },
+	[COLUMN_KIND] = { SORT_ENUM, offsetof(struct grant_row, kind), SORT_NONE, 0 },
+	[COLUMN_EXPIRES] = { SORT_EXPIRY, offsetof(struct grant_row, expires_at), SORT_NONE, 0 },
+	[COLUMN_GRANTED] = { SORT_AGE, offsetof(struct grant_row, granted_at), SORT_NONE, 0 },
+};
+
 struct grants_view {
 	struct view base;
 	struct grant_row *rows;
 	size_t row_count;
 	bool partial;           /* rows are a full first page: the cache may hold more */
 	struct table table;
+	struct sort_order order;
 	int widths[COLUMN_COUNT];
 	int64_t now;
 	bool focused;           /* whether the last draw had the keys */
@@ -73,6 +94,18 @@ static bool row_matches(void *ctx, size_t row, const char *needle)
 	       contains(grant_kind_name(g->kind), needle);
 }
 
+/* Sort the rows by the chosen column, if any, and hand them to the table. */
+static void show_rows(struct grants_view *g, int64_t keep)
+{
+	struct sort_rows rows = { g->rows, g->row_count, sizeof *g->rows,
+				  offsetof(struct grant_row, id) };
+	struct table_rows table_rows = { g->row_count, row_id, row_version, row_matches, g };
+
+	if (g->order.by_column)
+		sort_rows(&rows, &grant_sort_keys[g->order.column], g->order.descending);
+	table_set_rows(&g->table, &table_rows, keep);
+}
+
 static void grants_reload(struct view *v, size_t limit)
 {
 	struct grants_view *g = grants_of(v);
@@ -91,8 +124,7 @@ static void grants_reload(struct view *v, size_t limit)
 	g->row_count = count;
 	/* A full first page does not tell the total, and counting would cost a full scan. */
 	g->partial = limit && count == limit;
-	struct table_rows table_rows = { count, row_id, row_version, row_matches, g };
-	table_set_rows(&g->table, &table_rows, keep);
+	show_rows(g, keep);
 	if (old)
 		grant_rows_free(old);
 }
@@ -156,7 +188,9 @@ static void grants_draw(struct view *v, WINDOW *w, const struct area *area, bool
 	g->focused = focused;
 	g->now = time_now();
 	columns_layout(grant_columns, COLUMN_COUNT, area->width, g->widths);
-	columns_format_header(grant_columns, COLUMN_COUNT, g->widths, &header);
+	columns_format_sorted_header(grant_columns, COLUMN_COUNT, g->widths,
+				     g->order.by_column ? g->order.column : COLUMN_COUNT,
+				     g->order.descending, v->app->screen.charset, &header);
 	table_draw(&g->table, w, area, strbuf_str(&header), empty, draw_grant_row, g,
 		   v->app->screen.charset);
 	strbuf_free(&header);
@@ -189,8 +223,8 @@ static void start_revoke(struct grants_view *g)
 		snprintf(summary, sizeof summary, "%zu marked grant%s%s", count, count == 1 ? "" : "s",
 			 g->table.mark_count > count ? " (more marked ones, hidden by the filter, left alone)"
 						     : "");
+	/* The marks stay until the revoke is confirmed, so that a cancel keeps them. */
 	app_begin_revoke(g->base.app, targets, count, summary);
-	g->table.mark_count = 0;
 	free(targets);
 }
 
@@ -228,6 +262,28 @@ static bool grants_cursor(struct view *v, int *y, int *x)
 	return table_cursor(&grants_of(v)->table, y, x);
 }
 
+static bool grants_sort(struct view *v, const char *column, bool descending, char *err,
+			size_t errlen)
+{
+	struct grants_view *g = grants_of(v);
+
+	if (!sort_choose("Grants", grant_columns, grant_sort_keys, COLUMN_COUNT, column, descending,
+			 &g->order, err, errlen))
+		return false;
+	if (g->order.by_column)
+		show_rows(g, table_selected_id(&g->table));
+	else
+		/* Sorted rows keep no trace of the cache's order, so the cache is read again. */
+		grants_reload(v, g->partial ? g->row_count : 0);
+	return true;
+}
+
+static bool grants_sort_column(struct view *v, size_t index, char *out, size_t size)
+{
+	(void)v;
+	return sort_nth_column_name(grant_columns, grant_sort_keys, COLUMN_COUNT, index, out, size);
+}
+
 static void grants_destroy(struct view *v)
 {
 	struct grants_view *g = grants_of(v);
@@ -248,6 +304,8 @@ static const struct view_ops grants_ops = {
 	.handle_action = grants_handle_action,
 	.editing = grants_editing,
 	.cursor = grants_cursor,
+	.sort = grants_sort,
+	.sort_column = grants_sort_column,
 	.destroy = grants_destroy,
 };
 

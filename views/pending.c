@@ -1,5 +1,6 @@
-/* The Pending pane: requests waiting for a decision, oldest first. */
+/* The Pending pane: requests waiting for a decision, oldest first unless sorted by a column. */
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "tui/draw.h"
 #include "tui/theme.h"
 #include "views/columns.h"
+#include "views/sort.h"
 #include "views/table.h"
 #include "views/view.h"
 
@@ -33,12 +35,27 @@ static const struct column pending_columns[COLUMN_COUNT] = {
 	[COLUMN_REASON] = { "REASON", 10, 50, true, false },
 };
 
+/* How :sort orders by each column. APPR sorts by the approvals given, then by those needed. */
+static const struct sort_key pending_sort_keys[COLUMN_COUNT] = {
+	[COLUMN_ID] = { SORT_NUMBER, offsetof(struct request_row, id), SORT_NONE, 0 },
+	[COLUMN_AGE] = { SORT_AGE, offsetof(struct request_row, created_at), SORT_NONE, 0 },
+	[COLUMN_REQUESTER] = { SORT_TEXT, offsetof(struct request_row, requester), SORT_NONE, 0 },
+	[COLUMN_RESOURCE] = { SORT_TEXT, offsetof(struct request_row, resource), SORT_NONE, 0 },
+	[COLUMN_ROLE] = { SORT_TEXT, offsetof(struct request_row, role), SORT_NONE, 0 },
+	[COLUMN_FOR] = { SORT_NUMBER, offsetof(struct request_row, duration_seconds), SORT_NONE, 0 },
+	[COLUMN_APPROVALS] = { SORT_NUMBER, offsetof(struct request_row, approval_count),
+			       SORT_NUMBER, offsetof(struct request_row, approvals_needed) },
+	[COLUMN_GROUP] = { SORT_TEXT, offsetof(struct request_row, approver_group), SORT_NONE, 0 },
+	[COLUMN_REASON] = { SORT_TEXT, offsetof(struct request_row, reason), SORT_NONE, 0 },
+};
+
 struct pending_view {
 	struct view base;
 	struct request_row *rows;
 	size_t row_count;
 	bool partial;           /* rows are a full first page: the cache may hold more */
 	struct table table;
+	struct sort_order order;
 	int widths[COLUMN_COUNT];
 	int64_t now;
 	bool focused;           /* whether the last draw had the keys */
@@ -75,6 +92,18 @@ static bool row_matches(void *ctx, size_t row, const char *needle)
 	       contains(r->reason, needle) || contains(r->approver_group, needle);
 }
 
+/* Sort the rows by the chosen column, if any, and hand them to the table. */
+static void show_rows(struct pending_view *p, int64_t keep)
+{
+	struct sort_rows rows = { p->rows, p->row_count, sizeof *p->rows,
+				  offsetof(struct request_row, id) };
+	struct table_rows table_rows = { p->row_count, row_id, row_version, row_matches, p };
+
+	if (p->order.by_column)
+		sort_rows(&rows, &pending_sort_keys[p->order.column], p->order.descending);
+	table_set_rows(&p->table, &table_rows, keep);
+}
+
 static void pending_reload(struct view *v, size_t limit)
 {
 	struct pending_view *p = pending_of(v);
@@ -93,8 +122,7 @@ static void pending_reload(struct view *v, size_t limit)
 	p->row_count = count;
 	/* A full first page does not tell the total, and counting would cost a full scan. */
 	p->partial = limit && count == limit;
-	struct table_rows table_rows = { count, row_id, row_version, row_matches, p };
-	table_set_rows(&p->table, &table_rows, keep);
+	show_rows(p, keep);
 	if (old)
 		request_rows_free(old);
 }
@@ -158,7 +186,9 @@ static void pending_draw(struct view *v, WINDOW *w, const struct area *area, boo
 	p->focused = focused;
 	p->now = time_now();
 	columns_layout(pending_columns, COLUMN_COUNT, area->width, p->widths);
-	columns_format_header(pending_columns, COLUMN_COUNT, p->widths, &header);
+	columns_format_sorted_header(pending_columns, COLUMN_COUNT, p->widths,
+				     p->order.by_column ? p->order.column : COLUMN_COUNT,
+				     p->order.descending, v->app->screen.charset, &header);
 	table_draw(&p->table, w, area, strbuf_str(&header), empty, draw_request_row, p,
 		   v->app->screen.charset);
 	strbuf_free(&header);
@@ -205,8 +235,8 @@ static void start_decision(struct pending_view *p, bool approve)
 			   "no request selected");
 	} else {
 		describe_targets(p, count, from_marks, summary, sizeof summary);
+		/* The marks stay until the action is confirmed, so that a cancel keeps them. */
 		app_begin_decision(p->base.app, approve, targets, count, summary);
-		p->table.mark_count = 0; /* the marks have been used */
 	}
 	free(targets);
 }
@@ -242,6 +272,29 @@ static bool pending_cursor(struct view *v, int *y, int *x)
 	return table_cursor(&pending_of(v)->table, y, x);
 }
 
+static bool pending_sort(struct view *v, const char *column, bool descending, char *err,
+			 size_t errlen)
+{
+	struct pending_view *p = pending_of(v);
+
+	if (!sort_choose("Pending", pending_columns, pending_sort_keys, COLUMN_COUNT, column,
+			 descending, &p->order, err, errlen))
+		return false;
+	if (p->order.by_column)
+		show_rows(p, table_selected_id(&p->table));
+	else
+		/* Sorted rows keep no trace of the cache's order, so the cache is read again. */
+		pending_reload(v, p->partial ? p->row_count : 0);
+	return true;
+}
+
+static bool pending_sort_column(struct view *v, size_t index, char *out, size_t size)
+{
+	(void)v;
+	return sort_nth_column_name(pending_columns, pending_sort_keys, COLUMN_COUNT, index, out,
+				    size);
+}
+
 static void pending_destroy(struct view *v)
 {
 	struct pending_view *p = pending_of(v);
@@ -262,6 +315,8 @@ static const struct view_ops pending_ops = {
 	.handle_action = pending_handle_action,
 	.editing = pending_editing,
 	.cursor = pending_cursor,
+	.sort = pending_sort,
+	.sort_column = pending_sort_column,
 	.destroy = pending_destroy,
 };
 

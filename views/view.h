@@ -55,6 +55,15 @@ struct view_ops {
 	bool (*editing)(struct view *v);
 	/* Where the terminal cursor goes while the view edits text, or false. May be NULL. */
 	bool (*cursor)(struct view *v, int *y, int *x);
+	/*
+	 * Sort the rows by the column named column (its heading's first word,
+	 * any case); NULL or "default" brings back the view's own order. On
+	 * failure writes a message to err and keeps the order. NULL for views
+	 * that cannot sort.
+	 */
+	bool (*sort)(struct view *v, const char *column, bool descending, char *err, size_t errlen);
+	/* Write the name of the index-th column sort takes, for Tab; false past the last. May be NULL. */
+	bool (*sort_column)(struct view *v, size_t index, char *out, size_t size);
 	void (*destroy)(struct view *v);
 };
 

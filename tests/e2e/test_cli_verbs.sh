@@ -143,8 +143,19 @@ run_cli 3 admin grants list
 grep -q "not followed" "$E2E_DIR/err" || fail "a redirect printed: $(cat "$E2E_DIR/err")"
 E2E_URL=$broker_url
 
+# Connection options may come before the verb, as they do for the console.
+XDG_CONFIG_HOME="$E2E_DIR/config" XDG_CACHE_HOME="$E2E_DIR/cache" "$BUILD/gatehouse" \
+	--url "$E2E_URL" --token-file "$E2E_DIR/admin.token" requests list --status pending --json \
+	>"$E2E_DIR/out" 2>"$E2E_DIR/err" || fail "options before the verb: $(cat "$E2E_DIR/err")"
+check_json_array pending
+XDG_CONFIG_HOME="$E2E_DIR/config" "$BUILD/gatehouse" --url "$E2E_URL" reqests list \
+	>"$E2E_DIR/out" 2>"$E2E_DIR/err" && fail "a mistyped verb exited 0"
+grep -q 'unknown command "reqests"' "$E2E_DIR/err" ||
+	fail "a mistyped verb is not named as an unknown command: $(cat "$E2E_DIR/err")"
+
 # No broker on the port any more: unreachable, 3.
 stop_broker
 run_cli 3 admin requests list --status pending --json
 grep -q "could not connect" "$E2E_DIR/err" || fail "an unreachable broker printed: $(cat "$E2E_DIR/err")"
+
 pass "lists, approve, deny, revoke and bulk revoke, with exit statuses 0 to 3"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The ":" command line: Tab completes a request id from the cache. Commands
 # run through the same dialogs as the keys: approve with a reason after --, a
-# bulk revoke by principal, the filter, a pane, a theme. ":help COMMAND" shows
+# bulk revoke by principal, the filter, a pane, a theme. :sort reorders the
+# Pending rows and goes back to their own order. ":help COMMAND" shows
 # its usage, a mistyped command gets a message, and the history survives a
 # restart.
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +36,42 @@ type_command() {
 	type_text "$1"
 	keys Enter
 }
+
+# :sort on the Pending pane: three requesters, created in an order that no
+# sort by requester gives, so each order below can only come from the command.
+create_request approver res-two >/dev/null
+create_request requester res-one >/dev/null
+create_request admin res-one >/dev/null
+# pending_order: the requesters of the Pending rows, top to bottom.
+pending_order() {
+	screen_text | grep "end to end test" | grep -o 'demo-[a-z]*' | tr '\n' ' '
+}
+# order_is WORDS: whether the Pending rows show these requesters in this order.
+order_is() {
+	[ "$(pending_order)" = "$1 " ]
+}
+# arrow_shows TITLE UTF8 ASCII: whether the header shows the title with the arrow of either charset.
+arrow_shows() {
+	screen_text | grep -qF -e "$1$2" -e "$1$3"
+}
+wait_until 10 order_is "demo-approver demo-requester demo-admin"
+type_command "sort requester desc"
+wait_until 10 order_is "demo-requester demo-approver demo-admin"
+wait_until 10 arrow_shows REQUESTER "▼" v
+wait_for "pending sorted by requester, descending"
+type_command "sort REQUESTER"
+wait_until 10 order_is "demo-admin demo-approver demo-requester"
+wait_until 10 arrow_shows REQUESTER "▲" "^"
+# A request that arrives while sorted lands in its sorted place.
+create_request approver res-one >/dev/null
+wait_until 10 order_is "demo-admin demo-approver demo-approver demo-requester"
+type_command "sort nonsense"
+wait_for 'no column "nonsense" in Pending: id, age, requester, resource, role, for, appr, group, reason'
+wait_until 10 order_is "demo-admin demo-approver demo-approver demo-requester"
+type_command "sort"
+wait_until 10 order_is "demo-approver demo-requester demo-admin demo-approver"
+wait_for "pending in its default order"
+arrow_shows REQUESTER "▲" "^" && fail "the REQUESTER heading keeps its arrow after :sort"
 
 type_command "pane grants"
 wait_for "PRINCIPAL"
@@ -98,4 +135,4 @@ wait_gone ":nonsense"
 keys q
 wait_for "console exited with status 0"
 check_sanitizers
-pass "completion of request $id, approval, help, a mistyped command and the history"
+pass "completion of request $id, approval, sort, help, a mistyped command and the history"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Deny a request: a reason is required, and the broker records the denial.
+# Deny a request from its detail view: a reason is required, and the broker
+# records the denial.
 . "$(dirname "$0")/lib.sh"
 
 start_broker
@@ -8,6 +9,9 @@ start_console 80 24
 wait_for "Pending ("
 filter_to "$id"
 wait_for "Pending (1 of"
+# From the request's detail, as from the list.
+keys Enter
+wait_for "Request $id: pending"
 keys d
 wait_for "Deny"
 keys Enter
@@ -16,6 +20,11 @@ wait_for "Deny"
 type_text "not needed for this role"
 keys Enter
 wait_for "denied request $id"
+wait_for "Request $id: denied"
+# A decided request has nothing left to deny.
+keys d
+wait_for "request $id is denied: there is nothing to deny"
+keys Escape
 status=$(api GET "/v1/requests/$id" admin | jq -r .status)
 [ "$status" = denied ] || fail "request $id is $status at the broker, not denied"
 reason=$(api GET "/v1/requests/$id" admin | jq -r .decision_reason)

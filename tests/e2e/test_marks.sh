@@ -18,12 +18,19 @@ filter_to "marked"
 wait_for "Pending (4 of"
 keys Space Space Space Space
 wait_for "[4 marked]"
+# A canceled approval keeps the marks for the next try.
+keys a
+wait_for "4 marked requests"
+keys Escape
+wait_for "canceled"
+wait_for "[4 marked]"
 keys a
 wait_for "4 marked requests"
 type_text "batch ok"
 keys Enter
 wait_for "approved 3 of 4 requests; 1 failed, the first: you cannot approve your own request $own" 20
 wait_for "Pending (1 of"
+screen_text | grep -q "marked\]" && fail "the marks outlived the approval they chose"
 for id in $ids; do
 	status=$(api GET "/v1/requests/$id" admin | jq -r .status)
 	[ "$status" = approved ] || fail "request $id is $status, not approved"
