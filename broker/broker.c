@@ -46,6 +46,7 @@ bool broker_init(struct broker *b, const struct broker_config *config, char *err
 	pthread_cond_init(&b->changed, NULL);
 	pthread_cond_init(&b->stopped, NULL);
 	pthread_mutex_init(&b->verify_lock, NULL);
+	pthread_mutex_init(&b->simulate_lock, NULL);
 	b->pool = store_pool_open(config->db_path, config->pool_size, err, errlen);
 	if (!b->pool)
 		return false;
@@ -67,6 +68,7 @@ void broker_destroy(struct broker *b)
 	long_polls_destroy(b->long_polls);
 	b->long_polls = NULL;
 	pthread_mutex_destroy(&b->verify_lock);
+	pthread_mutex_destroy(&b->simulate_lock);
 	pthread_mutex_destroy(&b->change_lock);
 	pthread_cond_destroy(&b->changed);
 	pthread_cond_destroy(&b->stopped);

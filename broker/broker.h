@@ -41,6 +41,8 @@ struct broker {
 	struct long_polls *long_polls;
 	/* Held by the one GET /v1/audit/verify that runs: each reads the whole trail. */
 	pthread_mutex_t verify_lock;
+	/* Held by the one POST /v1/policy/simulate that runs: each replays every decided request. */
+	pthread_mutex_t simulate_lock;
 	char broker_id[33];
 
 	/*

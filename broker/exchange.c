@@ -270,21 +270,22 @@ bool exchange_body_bool(struct http_exchange *x, json_t *body, const char *field
 	return false;
 }
 
-/* Parse an entity tag's digits ("7" or 7) as a version; false when it is not one. */
-static bool parse_version_tag(const char *v, int64_t *version)
+/*
+ * Parse an entity tag's digits ("7" or 7), n bytes of v, as a version; false when
+ * it is not one. Only the form the broker sends is a version: the strong comparison
+ * compares characters, so "07" is another tag than "7", and matches none.
+ */
+static bool parse_version_tag(const char *v, size_t n, int64_t *version)
 {
 	char digits[24];
-	size_t n;
 
-	if (*v == '"') {
-		v++;
-		n = strcspn(v, "\"");
-		if (v[n] != '"' || v[n + 1] != '\0')
+	if (n > 0 && *v == '"') {
+		if (n < 2 || v[n - 1] != '"' || memchr(v + 1, '"', n - 2))
 			return false; /* unbalanced quotes */
-	} else {
-		n = strlen(v);
+		v++;
+		n -= 2;
 	}
-	if (n == 0 || n >= sizeof digits || strspn(v, "0123456789") < n)
+	if (n == 0 || n >= sizeof digits || strspn(v, "0123456789") < n || (v[0] == '0' && n > 1))
 		return false;
 	memcpy(digits, v, n);
 	digits[n] = '\0';
@@ -296,17 +297,25 @@ bool exchange_if_match(struct http_exchange *x, int64_t *version)
 	const char *v = exchange_header(x, MHD_HTTP_HEADER_IF_MATCH);
 
 	*version = IF_MATCH_ANY;
-	if (!v || strcmp(v, "*") == 0)
+	if (!v)
+		return true;
+	/* A field value excludes the white space around it (RFC 9110 section 5.5). */
+	v += strspn(v, " \t");
+	size_t n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n == 1 && *v == '*')
 		return true;
 	/* If-Match uses the strong comparison (RFC 9110 section 13.1.1): a weak tag never matches. */
-	bool weak = strncmp(v, "W/", 2) == 0;
-	if (parse_version_tag(weak ? v + 2 : v, version)) {
+	bool weak = n >= 2 && strncmp(v, "W/", 2) == 0;
+	if (parse_version_tag(weak ? v + 2 : v, weak ? n - 2 : n, version)) {
 		if (weak)
 			*version = IF_MATCH_WEAK;
 		return true;
 	}
 	*version = IF_MATCH_ANY;
-	exchange_fail_invalid(x, "If-Match", "If-Match must be a version such as \"3\", or *");
+	exchange_fail_invalid(x, "If-Match", "If-Match must be an ETag the broker sent, such as "
+			      "\"3\" (digits without leading zeros), or *");
 	return false;
 }
 

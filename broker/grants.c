@@ -73,8 +73,9 @@ static bool close_grant(struct store *s, struct grant *g, enum grant_status fina
 
 static bool valid_reason(const char *reason, struct outcome *o)
 {
-	if (!reason || !*reason) {
-		outcome_invalid(o, "reason", "a reason is required to revoke");
+	if (!requests_reason_given(reason)) {
+		outcome_invalid(o, "reason", "a reason is required to revoke, and white space alone "
+				"is none");
 		return false;
 	}
 	if (requests_text_length(reason) > GRANT_REASON_MAX) {

@@ -1,11 +1,13 @@
 /* Handlers for /v1/policy: read, publish, lint and simulate the policy that decides new requests. */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/json.h"
 #include "broker/authz.h"
+#include "broker/broker.h"
 #include "broker/policy_engine.h"
 #include "broker/routes.h"
 #include "common/alloc.h"
@@ -42,7 +44,8 @@ static void respond_diagnostics(struct http_exchange *x, const char *field,
 			    field, d->error_count, d->error_count == 1 ? "" : "s",
 			    first ? first->line : 0, first ? first->column : 0,
 			    first ? first->message : "");
-	problem_add(x, "diagnostics", policy_engine_diagnostics_json(d));
+	problem_add(x, "diagnostics", policy_engine_diagnostics_json(d, POLICY_ENGINE_DIAGNOSTICS_MAX));
+	problem_add(x, "diagnostics_truncated", json_boolean(d->count > POLICY_ENGINE_DIAGNOSTICS_MAX));
 }
 
 static void respond_store_failure(struct http_exchange *x, enum store_status status,
@@ -158,14 +161,30 @@ void api_put_policy(struct http_exchange *x)
 	json_decref(body);
 }
 
+/* The lint's answer: the counts of all diagnostics, and the first POLICY_ENGINE_DIAGNOSTICS_MAX. */
+static json_t *lint_json(const struct policy_diagnostics *d)
+{
+	return json_pack("{s:b, s:I, s:I, s:o, s:b}", "ok", d->error_count == 0,
+			 "errors", (json_int_t)d->error_count,
+			 "warnings", (json_int_t)(d->count - d->error_count),
+			 "diagnostics", policy_engine_diagnostics_json(d, POLICY_ENGINE_DIAGNOSTICS_MAX),
+			 "truncated", d->count > POLICY_ENGINE_DIAGNOSTICS_MAX);
+}
+
 void api_lint_policy(struct http_exchange *x)
 {
 	static const char *const fields[] = { "source", NULL };
 	struct policy_diagnostics diagnostics;
 	enum store_status status;
 	const char *source;
-	json_t *body = exchange_body_object(x, fields);
 
+	/* Those who may publish or simulate; anyone else has no policy to check. */
+	if (!authz_sees_everything(&x->principal)) {
+		exchange_fail(x, 403, "forbidden", "only admins, approvers and auditors may lint a "
+			      "policy, and %s is none of them", x->principal.id);
+		return;
+	}
+	json_t *body = exchange_body_object(x, fields);
 	if (!body)
 		return;
 	if (!exchange_body_string(x, body, "source", true, &source)) {
@@ -177,12 +196,7 @@ void api_lint_policy(struct http_exchange *x)
 	if (status != STORE_OK) {
 		respond_store_failure(x, status, "linting the policy");
 	} else {
-		size_t errors = diagnostics.error_count;
-		exchange_respond_json(x, 200, json_pack("{s:b, s:I, s:I, s:o}", "ok", errors == 0,
-							"errors", (json_int_t)errors, "warnings",
-							(json_int_t)(diagnostics.count - errors),
-							"diagnostics",
-							policy_engine_diagnostics_json(&diagnostics)));
+		exchange_respond_json(x, 200, lint_json(&diagnostics));
 	}
 	policy_diagnostics_free(&diagnostics);
 	json_decref(body);
@@ -342,6 +356,15 @@ static void simulate(struct http_exchange *x, struct policy *current, struct pol
 	struct replay replay = { 0 };
 	struct policy_simulation simulation;
 
+	/*
+	 * A simulation reads every decided request on a pooled connection for seconds,
+	 * so only one runs at a time: parallel ones would take every connection.
+	 */
+	if (pthread_mutex_trylock(&x->broker->simulate_lock) != 0) {
+		exchange_fail(x, 503, "unavailable", "a policy simulation is already running; retry "
+			      "when it finishes");
+		return;
+	}
 	if (load_history(x, &replay)) {
 		policy_simulate(current, proposed, replay.history, &simulation);
 		exchange_respond_json(x, 200, policy_simulation_to_json(&simulation, current, proposed,
@@ -349,6 +372,7 @@ static void simulate(struct http_exchange *x, struct policy *current, struct pol
 		policy_simulation_free(&simulation);
 	}
 	replay_free(&replay);
+	pthread_mutex_unlock(&x->broker->simulate_lock);
 }
 
 void api_simulate_policy(struct http_exchange *x)

@@ -137,6 +137,50 @@ json_t *policy_engine_attributes(const struct principal *requester,
 	return out;
 }
 
+/* Cut a list to its first POLICY_ENGINE_MATCHING_MAX rules, and return whether it was longer. */
+static bool engine_cap_list(size_t *count)
+{
+	if (*count <= POLICY_ENGINE_MATCHING_MAX)
+		return false;
+	*count = POLICY_ENGINE_MATCHING_MAX;
+	return true;
+}
+
+/*
+ * Explain a decision from capped lists. The deciding rule comes after every kept
+ * match when it was not among them, so it takes the last place and the list stays
+ * in source order.
+ */
+static json_t *engine_explain(const struct policy *policy, const struct policy_decision *full)
+{
+	struct policy_decision shown = *full;
+	uint32_t kept[POLICY_ENGINE_MATCHING_MAX];
+	uint32_t *last = &kept[POLICY_ENGINE_MATCHING_MAX - 1];
+	bool matches_cut = engine_cap_list(&shown.match_count);
+
+	if (matches_cut) {
+		memcpy(kept, full->matches, sizeof kept);
+		if (full->rule != POLICY_DEFAULT_RULE && *last < (uint32_t)full->rule)
+			*last = (uint32_t)full->rule;
+		shown.matches = kept;
+	}
+	bool misses_cut = engine_cap_list(&shown.window_miss_count);
+	bool untimed_cut = engine_cap_list(&shown.untimed_count);
+
+	json_t *j = policy_decision_to_json(policy, &shown);
+	json_object_set_new(j, "matching_count", json_integer((json_int_t)full->match_count));
+	json_object_set_new(j, "matching_truncated", json_boolean(matches_cut));
+	if (matches_cut || misses_cut || untimed_cut) {
+		char *text = NULL;
+		if (asprintf(&text, "%sonly the first %d rules of each list above are shown; %zu matched\n",
+			     json_string_value(json_object_get(j, "explanation")),
+			     POLICY_ENGINE_MATCHING_MAX, full->match_count) >= 0)
+			json_object_set_new(j, "explanation", json_string_or_null(text));
+		free(text);
+	}
+	return j;
+}
+
 void policy_engine_decide(const struct policy *policy, const json_t *attributes, int64_t at,
 			  struct policy_decision *out, json_t **explanation)
 {
@@ -158,7 +202,7 @@ void policy_engine_decide(const struct policy *policy, const json_t *attributes,
 	}
 	policy_request_set_time(request, at);
 	policy_decide(request, out);
-	*explanation = policy_decision_to_json(policy, out);
+	*explanation = engine_explain(policy, out);
 	out->matches = out->window_misses = out->untimed = NULL;
 	out->match_count = out->window_miss_count = out->untimed_count = 0;
 	policy_request_free(request);
@@ -279,11 +323,11 @@ struct policy *policy_engine_load_active(struct store *s, struct stored_policy *
 	return policy;
 }
 
-json_t *policy_engine_diagnostics_json(const struct policy_diagnostics *diagnostics)
+json_t *policy_engine_diagnostics_json(const struct policy_diagnostics *diagnostics, size_t limit)
 {
 	json_t *list = json_array();
 
-	for (size_t i = 0; i < diagnostics->count; i++) {
+	for (size_t i = 0; i < diagnostics->count && i < limit; i++) {
 		const struct policy_diagnostic *d = &diagnostics->items[i];
 
 		json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:o}",
@@ -303,6 +347,48 @@ static json_t *engine_stored_json(const char *text)
 	return j ? j : json_null();
 }
 
+/*
+ * The maximum number of bytes of explanation text served for a request stored before
+ * the cap on matching rules, because its text still lists every one of them.
+ */
+#define ENGINE_OLD_TEXT_MAX 4096
+
+/* Cut text after its last whole line within ENGINE_OLD_TEXT_MAX bytes. */
+static void engine_cut_old_text(json_t *explanation)
+{
+	const char *text = json_string_value(json_object_get(explanation, "explanation"));
+	size_t length = 0;
+
+	if (!text || strlen(text) <= ENGINE_OLD_TEXT_MAX)
+		return;
+	for (size_t i = 0; i < ENGINE_OLD_TEXT_MAX; i++)
+		if (text[i] == '\n')
+			length = i + 1;
+	json_object_set_new(explanation, "explanation", json_stringn(text, length));
+}
+
+/*
+ * A stored explanation as served: one stored before the cap gets it now, so that
+ * every request's matching list is at most POLICY_ENGINE_MATCHING_MAX long.
+ */
+static json_t *engine_served_explanation(const char *text)
+{
+	json_t *j = engine_stored_json(text);
+	json_t *matching = json_object_get(j, "matching");
+	size_t count = json_array_size(matching);
+
+	if (!json_is_array(matching) || json_object_get(j, "matching_count"))
+		return j;
+	json_object_set_new(j, "matching_count", json_integer((json_int_t)count));
+	json_object_set_new(j, "matching_truncated", json_boolean(count > POLICY_ENGINE_MATCHING_MAX));
+	if (count > POLICY_ENGINE_MATCHING_MAX) {
+		while (json_array_size(matching) > POLICY_ENGINE_MATCHING_MAX)
+			json_array_remove(matching, json_array_size(matching) - 1);
+		engine_cut_old_text(j);
+	}
+	return j;
+}
+
 json_t *policy_engine_request_json(struct store *s, const struct access_request *r)
 {
 	struct request_policy p;
@@ -318,7 +404,7 @@ json_t *policy_engine_request_json(struct store *s, const struct access_request 
 			"decision", json_string_or_null(p.decision),
 			"rule", json_string_or_null(p.rule),
 			"version", p.version > 0 ? json_integer(p.version) : json_null(),
-			"explanation", engine_stored_json(p.explanation_json),
+			"explanation", engine_served_explanation(p.explanation_json),
 			"attributes", engine_stored_json(p.attributes_json)));
 	}
 	request_policy_free(&p);

@@ -30,8 +30,21 @@ json_t *policy_engine_attributes(const struct principal *requester,
 				 const char *reason, int64_t duration_seconds);
 
 /*
+ * The maximum number of rules a stored explanation lists in `matching` and in each
+ * list of its text. Without it, a policy of hundreds of overlapping rules adds about
+ * 200 bytes per rule to every request it decides, so a page of such requests outgrows
+ * the 16 MiB reply a console accepts. matching_count keeps the full number.
+ */
+#define POLICY_ENGINE_MATCHING_MAX 32
+
+/* The maximum number of diagnostics a lint returns; errors and warnings keep the full counts. */
+#define POLICY_ENGINE_DIAGNOSTICS_MAX 200
+
+/*
  * Decide a request made at `at` with the given attributes. out's match lists
- * are not kept (NULL); *explanation receives policy_decision_to_json().
+ * are not kept (NULL); *explanation receives policy_decision_to_json() of at
+ * most POLICY_ENGINE_MATCHING_MAX matching rules (the deciding one always among
+ * them), with matching_count and matching_truncated added.
  */
 void policy_engine_decide(const struct policy *policy, const json_t *attributes, int64_t at,
 			  struct policy_decision *out, json_t **explanation);
@@ -62,8 +75,8 @@ bool policy_engine_publish(struct store *s, const char *source, const char *acto
 /* A stored policy as GET and PUT /v1/policy return it. */
 json_t *policy_engine_version_json(const struct stored_policy *p);
 
-/* Diagnostics as the API writes them: [{line, column, severity, message}]. */
-json_t *policy_engine_diagnostics_json(const struct policy_diagnostics *diagnostics);
+/* Diagnostics as the API writes them: [{line, column, severity, message}], the first limit of them. */
+json_t *policy_engine_diagnostics_json(const struct policy_diagnostics *diagnostics, size_t limit);
 
 /* Build a request's JSON with its "policy" object (docs/API.md) read from s; NULL on a store failure. */
 json_t *policy_engine_request_json(struct store *s, const struct access_request *r);

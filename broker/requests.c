@@ -26,6 +26,14 @@ size_t requests_text_length(const char *text)
 	return count;
 }
 
+bool requests_reason_given(const char *reason)
+{
+	for (const char *p = reason; p && *p; p++)
+		if (!strchr(" \t\n\v\f\r", *p))
+			return true;
+	return false;
+}
+
 static bool text_length_ok(const char *s, size_t max)
 {
 	size_t n = requests_text_length(s);
@@ -45,9 +53,10 @@ static bool validate_new_request(const struct new_request *in, const struct reso
 		return false;
 	}
 	if (requests_text_length(in->reason) > REQUEST_REASON_MAX ||
-	    (!reason_optional && !text_length_ok(in->reason, REQUEST_REASON_MAX))) {
-		outcome_invalid(o, "reason", "reason must be %d to %d characters",
-				reason_optional ? 0 : 1, REQUEST_REASON_MAX);
+	    (!reason_optional && !requests_reason_given(in->reason))) {
+		outcome_invalid(o, "reason", "reason must be %d to %d characters%s",
+				reason_optional ? 0 : 1, REQUEST_REASON_MAX,
+				reason_optional ? "" : ", not all white space");
 		return false;
 	}
 	if (in->duration_seconds < REQUEST_MIN_DURATION ||
@@ -172,7 +181,7 @@ static bool decide_by_policy(struct routing *routing, const struct new_request *
 {
 	policy_engine_decide(routing->policy, routing->attributes, now, &routing->decision,
 			     &routing->explanation);
-	if (routing->decision.reason_required && requests_text_length(in->reason) == 0) {
+	if (routing->decision.reason_required && !requests_reason_given(in->reason)) {
 		struct strbuf rule = STRBUF_INIT;
 		policy_describe_outcome(routing->policy, routing->decision.rule, &rule);
 		outcome_invalid(o, "reason", "reason is missing, and the policy requires one for "
@@ -385,8 +394,9 @@ static bool may_decide(const struct principal *actor, const struct access_reques
 			    (long long)r->id);
 		return false;
 	}
-	if (decision == DECISION_DENY && (!reason || !*reason)) {
-		outcome_invalid(o, "reason", "a reason is required to deny a request");
+	if (decision == DECISION_DENY && !requests_reason_given(reason)) {
+		outcome_invalid(o, "reason", "a reason is required to deny a request, and white "
+				"space alone is none");
 		return false;
 	}
 	return true;

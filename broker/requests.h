@@ -38,6 +38,8 @@ enum decision {
  * The API's length limits count characters, not bytes.
  */
 size_t requests_text_length(const char *text);
+/* Whether a reason says something: NULL, "" and white space alone count as no reason. */
+bool requests_reason_given(const char *reason);
 
 /* Create a request; out receives it (approved at once when its route needs no approvals). */
 void requests_create(struct store *s, const struct principal *actor, const struct new_request *in,

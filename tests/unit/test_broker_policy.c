@@ -8,6 +8,9 @@
 
 #include "tests/unit/test_broker.h"
 
+#include <pthread.h>
+
+#include "broker/policy_engine.h"
 #include "tests/support/check_main.h"
 
 static struct test_world world;
@@ -398,12 +401,12 @@ START_TEST(test_policy_decides_new_requests)
 }
 END_TEST
 
-/* POST /v1/policy/lint with source; result receives the response. */
-static long lint(const char *source, struct http_result *result)
+/* POST /v1/policy/lint as who with source; result receives the response. */
+static long lint(enum cast_member who, const char *source, struct http_result *result)
 {
 	json_t *j = json_pack("{s:s}", "source", source);
 	char *body = json_dumps(j, JSON_COMPACT);
-	long status = world_post(&world, ALICE, "/v1/policy/lint", body, result);
+	long status = world_post(&world, who, "/v1/policy/lint", body, result);
 
 	free(body);
 	json_decref(j);
@@ -414,22 +417,149 @@ START_TEST(test_lint_answers)
 {
 	struct http_result r;
 
-	ck_assert_int_eq(lint(decisive_policy, &r), 200);
+	ck_assert_int_eq(lint(BOB, decisive_policy, &r), 200);
 	ck_assert(json_is_true(json_object_get(r.json, "ok")));
 	ck_assert_int_eq(http_json_int(&r, "errors"), 0);
 	ck_assert_int_eq(http_json_int(&r, "warnings"), 0);
 	http_result_free(&r);
 
-	ck_assert_int_eq(lint("default allow\n"
+	ck_assert_int_eq(lint(AUDREY, "default allow\n"
 			      "rule \"exact\" { when resource.id ~ \"db1\" deny \"no\" }\n"
 			      "rule \"unknown\" { when resource.env == \"prod\" deny \"no\" }\n", &r), 200);
 	ck_assert(json_is_false(json_object_get(r.json, "ok")));
 	ck_assert_int_eq(http_json_int(&r, "errors"), 1);
 	ck_assert_int_eq(http_json_int(&r, "warnings"), 1);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "diagnostics")), 2);
+	ck_assert(json_is_false(json_object_get(r.json, "truncated")));
 	http_result_free(&r);
 	/* Nothing was published by linting. */
 	ck_assert_int_eq(active_version(), 0);
+}
+END_TEST
+
+/* A policy of count rules "r1".., each reading an attribute the broker does not supply. */
+static char *unknown_attribute_policy(int count)
+{
+	struct strbuf source = STRBUF_INIT;
+
+	strbuf_puts(&source, "default allow\n");
+	for (int i = 1; i <= count; i++)
+		strbuf_printf(&source, "rule \"r%d\" { when resource.env == \"e%d\" deny \"no\" }\n", i, i);
+	return strbuf_detach(&source);
+}
+
+static const char department_policy[] =
+	"default allow\n"
+	"rule \"sales\" { when requester.department == \"sales\" deny \"no\" }\n";
+
+START_TEST(test_lint_is_bounded)
+{
+	struct http_result r;
+	char *source = unknown_attribute_policy(POLICY_ENGINE_DIAGNOSTICS_MAX + 50);
+
+	/* A requester has no policy to publish or simulate, so nothing to lint. */
+	ck_assert_int_eq(lint(ALICE, decisive_policy, &r), 403);
+	ck_assert_str_eq(http_json_string(&r, "code"), "forbidden");
+	http_result_free(&r);
+
+	ck_assert_int_eq(lint(ROOT, source, &r), 200);
+	ck_assert_int_eq(http_json_int(&r, "errors"), POLICY_ENGINE_DIAGNOSTICS_MAX + 50);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "diagnostics")),
+			  POLICY_ENGINE_DIAGNOSTICS_MAX);
+	ck_assert(json_is_true(json_object_get(r.json, "truncated")));
+	http_result_free(&r);
+
+	/* A publish refused for the same errors lists as many. */
+	ck_assert_int_eq(put_policy(ROOT, "\"0\"", source, &r), 400);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "diagnostics")),
+			  POLICY_ENGINE_DIAGNOSTICS_MAX);
+	ck_assert(json_is_true(json_object_get(r.json, "diagnostics_truncated")));
+	http_result_free(&r);
+	free(source);
+
+	/* The lint keeps the attribute keys between calls, but learns of a change made outside the broker. */
+	ck_assert_int_eq(lint(ROOT, department_policy, &r), 200);
+	ck_assert_int_eq(http_json_int(&r, "errors"), 1);
+	http_result_free(&r);
+	test_db_exec(world.bp.db_path,
+		     "UPDATE principals SET attributes = '{\"department\": \"sales\"}' WHERE id = 'erin'");
+	ck_assert_int_eq(lint(ROOT, department_policy, &r), 200);
+	ck_assert_int_eq(http_json_int(&r, "errors"), 0);
+	http_result_free(&r);
+}
+END_TEST
+
+/*
+ * A policy where the default and `allows` rules allow every request, and one deny
+ * rule after them decides it, so that the deciding rule comes last of all matches.
+ */
+static char *overlapping_policy(int allows)
+{
+	struct strbuf source = STRBUF_INIT;
+
+	strbuf_puts(&source, "default allow\n");
+	for (int i = 1; i <= allows; i++)
+		strbuf_printf(&source, "rule \"a%d\" { when request.role != \"x%d\" allow }\n", i, i);
+	strbuf_puts(&source, "rule \"last\" { when request.role == \"read\" deny \"closed\" }\n");
+	return strbuf_detach(&source);
+}
+
+static json_t *explanation_of(const struct http_result *r)
+{
+	return json_object_get(json_object_get(r->json, "policy"), "explanation");
+}
+
+START_TEST(test_explanation_is_capped)
+{
+	struct http_result r;
+	int allows = POLICY_ENGINE_MATCHING_MAX + 20;
+	char *source = overlapping_policy(allows);
+
+	ck_assert_int_eq(put_policy_status(ROOT, "\"0\"", source), 200);
+	free(source);
+	ck_assert_int_eq(create_request(ALICE, "db1", "read", "", 3600, &r), 201);
+	int64_t id = http_json_int(&r, "id");
+	http_result_free(&r);
+
+	world_get_request(&world, id, &r);
+	json_t *explanation = explanation_of(&r);
+	json_t *matching = json_object_get(explanation, "matching");
+	ck_assert_uint_eq(json_array_size(matching), POLICY_ENGINE_MATCHING_MAX);
+	ck_assert_int_eq(json_integer_value(json_object_get(explanation, "matching_count")), allows + 1);
+	ck_assert(json_is_true(json_object_get(explanation, "matching_truncated")));
+	/* The deciding rule is kept, in the last place. */
+	json_t *last = json_array_get(matching, POLICY_ENGINE_MATCHING_MAX - 1);
+	ck_assert_str_eq(json_string_value(json_object_get(last, "rule")), "last");
+	ck_assert(json_is_true(json_object_get(last, "decided")));
+	const char *text = json_string_value(json_object_get(explanation, "explanation"));
+	ck_assert_ptr_null(strstr(text, "\"a40\""));
+	ck_assert_ptr_nonnull(strstr(text, "only the first"));
+	http_result_free(&r);
+
+	/* A request stored before the cap is served with it. */
+	test_db_exec(world.bp.db_path,
+		     "UPDATE requests SET policy_explanation = json_object('matching', "
+		     "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)"
+		     " SELECT json_group_array(json_object('rule', 'a' || i)) FROM n),"
+		     " 'explanation', (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+		     " WHERE i < 2000) SELECT group_concat('  rule \"a' || i || '\"', char(10)) FROM n))");
+	world_get_request(&world, id, &r);
+	explanation = explanation_of(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(explanation, "matching")),
+			  POLICY_ENGINE_MATCHING_MAX);
+	ck_assert_int_eq(json_integer_value(json_object_get(explanation, "matching_count")), 100);
+	ck_assert(json_is_true(json_object_get(explanation, "matching_truncated")));
+	ck_assert_uint_le(strlen(json_string_value(json_object_get(explanation, "explanation"))), 4096);
+	http_result_free(&r);
+
+	/* A request of few matches lists them all. */
+	ck_assert_int_eq(put_policy_status(ROOT, "\"1\"", decisive_policy), 200);
+	ck_assert_int_eq(create_request(ALICE, "db1", "read", "", 3600, &r), 201);
+	explanation = explanation_of(&r);
+	ck_assert_uint_eq(json_array_size(json_object_get(explanation, "matching")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(explanation, "matching_count")), 1);
+	ck_assert(json_is_false(json_object_get(explanation, "matching_truncated")));
+	http_result_free(&r);
 }
 END_TEST
 
@@ -500,6 +630,154 @@ START_TEST(test_simulate_replays_decided_requests)
 	diagnostics_of(&r);
 	http_result_free(&r);
 	ck_assert_int_eq(simulate(ALICE, json_pack("{s:s}", "proposed", "default allow\n"), &r), 403);
+	http_result_free(&r);
+}
+END_TEST
+
+/* Simulations fired together, each recording the status and detail it got. */
+#define SIMULATIONS_AT_ONCE 8
+
+struct simulation_call {
+	pthread_barrier_t *start;
+	long status;
+	char detail[256];
+};
+
+static void *simulate_in_thread(void *argument)
+{
+	struct simulation_call *call = argument;
+	struct http_result r;
+
+	pthread_barrier_wait(call->start);
+	call->status = simulate(ROOT, json_pack("{s:s}", "proposed", "default allow\n"), &r);
+	snprintf(call->detail, sizeof call->detail, "%s", http_json_string(&r, "detail") ?
+		 http_json_string(&r, "detail") : "");
+	http_result_free(&r);
+	return NULL;
+}
+
+START_TEST(test_simulations_run_one_at_a_time)
+{
+	struct simulation_call calls[SIMULATIONS_AT_ONCE];
+	pthread_t threads[SIMULATIONS_AT_ONCE];
+	pthread_barrier_t start;
+	int answered = 0, refused = 0;
+	struct http_result r;
+
+	/* A history long enough that a replay takes a while, so the calls overlap. */
+	test_db_exec(world.bp.db_path,
+		     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)"
+		     " INSERT INTO requests(status, requester, resource, role, reason, duration,"
+		     " created_at, decided_at, expires_at, approvals_needed, approver_group, decided_by,"
+		     " version) SELECT 'approved', 'alice', 'svc', 'read', 'load', 3600, 1000 + i,"
+		     " 2000 + i, 9000 + i, 1, 'ops', 'bob', 1 FROM n");
+	ck_assert_int_eq(put_policy_status(ROOT, "\"0\"", decisive_policy), 200);
+	pthread_barrier_init(&start, NULL, SIMULATIONS_AT_ONCE);
+	for (int i = 0; i < SIMULATIONS_AT_ONCE; i++) {
+		calls[i] = (struct simulation_call){ .start = &start };
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, simulate_in_thread, &calls[i]), 0);
+	}
+	for (int i = 0; i < SIMULATIONS_AT_ONCE; i++) {
+		pthread_join(threads[i], NULL);
+		if (calls[i].status == 200)
+			answered++;
+		else if (calls[i].status == 503 && strstr(calls[i].detail, "already running"))
+			refused++;
+		else
+			ck_abort_msg("simulation %d: %ld %s", i, calls[i].status, calls[i].detail);
+	}
+	pthread_barrier_destroy(&start);
+	ck_assert_int_ge(answered, 1);
+	ck_assert_int_ge(refused, 1);
+
+	/* The lock is free again afterwards. */
+	ck_assert_int_eq(simulate(ROOT, json_pack("{s:s}", "proposed", "default allow\n"), &r), 200);
+	http_result_free(&r);
+}
+END_TEST
+
+/* Write as who to path with If-Match if_match and body; returns the status. */
+static long write_if_match(enum cast_member who, const char *method, const char *path,
+			   const char *if_match, const char *body)
+{
+	char header[64];
+	const char *headers[] = { header, NULL };
+	struct http_result r;
+	long status;
+
+	snprintf(header, sizeof header, "If-Match: %s", if_match);
+	status = world_call(&world, who, method, path, body, headers, &r);
+	if (status == 400)
+		ck_assert_str_eq(http_json_string(&r, "field"), "If-Match");
+	http_result_free(&r);
+	return status;
+}
+
+START_TEST(test_if_match_takes_the_sent_form)
+{
+	static const char *const other_forms[] = { "\"01\"", "\"+1\"", "01", "\"1 \"", "W/\"01\"" };
+	char path[96], body[256];
+	json_t *j = json_pack("{s:s}", "source", decisive_policy);
+	char *source = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	int64_t grant = world_make_grant(&world, ALICE, "open");
+	ck_assert_int_eq(put_policy_status(ROOT, "\"0\"", decisive_policy), 200);
+	/* Another spelling of version 1 is another tag, which matches none. */
+	for (size_t i = 0; i < sizeof other_forms / sizeof other_forms[0]; i++)
+		ck_assert_msg(write_if_match(ROOT, "PUT", "/v1/policy", other_forms[i], source) == 400,
+			      "If-Match: %s", other_forms[i]);
+	ck_assert_int_eq(active_version(), 1);
+	/* White space around the field value is not part of it. */
+	ck_assert_int_eq(write_if_match(ROOT, "PUT", "/v1/policy", " \"1\"\t", source), 200);
+	free(source);
+
+	/* Requests and grants read If-Match the same way. */
+	int64_t request = world_create_request(&world, ALICE, "svc", 3600);
+	snprintf(path, sizeof path, "/v1/requests/%lld/approve", (long long)request);
+	ck_assert_int_eq(write_if_match(BOB, "POST", path, "\"01\"", "{}"), 400);
+	ck_assert_int_eq(write_if_match(BOB, "POST", path, "\"1\"", "{}"), 200);
+
+	snprintf(path, sizeof path, "/v1/grants/%lld/revoke", (long long)grant);
+	snprintf(body, sizeof body, "{\"reason\": \"done\"}");
+	ck_assert_int_eq(write_if_match(ROOT, "POST", path, "\"001\"", body), 400);
+	ck_assert_int_eq(write_if_match(ROOT, "POST", path, "\"1\"", body), 200);
+}
+END_TEST
+
+START_TEST(test_blank_reason_is_no_reason)
+{
+	static const char blank[] = " \t\n ";
+	char path[96], body[64];
+	struct http_result r;
+
+	/* Without a policy, a new request needs a reason. */
+	ck_assert_int_eq(create_request(ALICE, "svc", "read", blank, 3600, &r), 400);
+	ck_assert_str_eq(http_json_string(&r, "field"), "reason");
+	http_result_free(&r);
+
+	/* Deny and revoke need one. */
+	int64_t request = world_create_request(&world, ALICE, "svc", 3600);
+	ck_assert_int_eq(world_decide(&world, BOB, request, "deny", blank, &r), 400);
+	ck_assert_str_eq(http_json_string(&r, "field"), "reason");
+	http_result_free(&r);
+	int64_t grant = world_make_grant(&world, ALICE, "open");
+	snprintf(path, sizeof path, "/v1/grants/%lld/revoke", (long long)grant);
+	snprintf(body, sizeof body, "{\"reason\": \" \\t \"}");
+	ck_assert_int_eq(world_post(&world, ROOT, path, body, &r), 400);
+	ck_assert_str_eq(http_json_string(&r, "field"), "reason");
+	http_result_free(&r);
+	ck_assert_int_eq(world_post(&world, ROOT, "/v1/grants/revoke",
+				    "{\"principal\": \"alice\", \"reason\": \"  \"}", &r), 400);
+	ck_assert_str_eq(http_json_string(&r, "field"), "reason");
+	http_result_free(&r);
+
+	/* So does a request the policy decides with "reason required". */
+	ck_assert_int_eq(put_policy_status(ROOT, "\"0\"", decisive_policy), 200);
+	ck_assert_int_eq(create_request(ALICE, "db1", "write", blank, 3600, &r), 400);
+	ck_assert_str_eq(http_json_string(&r, "field"), "reason");
+	http_result_free(&r);
+	ck_assert_int_eq(create_request(ALICE, "db1", "write", " fix ", 3600, &r), 201);
 	http_result_free(&r);
 }
 END_TEST
@@ -606,6 +884,11 @@ static Suite *policy_suite(void)
 	tcase_add_test(policy, test_publish_is_audited);
 	tcase_add_test(policy, test_policy_decides_new_requests);
 	tcase_add_test(policy, test_lint_answers);
+	tcase_add_test(policy, test_lint_is_bounded);
+	tcase_add_test(policy, test_explanation_is_capped);
+	tcase_add_test(policy, test_simulations_run_one_at_a_time);
+	tcase_add_test(policy, test_if_match_takes_the_sent_form);
+	tcase_add_test(policy, test_blank_reason_is_no_reason);
 	tcase_add_test(policy, test_simulate_replays_decided_requests);
 	tcase_add_test(policy, test_old_database_upgrades);
 	tcase_add_test(policy, test_simulate_command_uses_broker_policy);
