@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "console/cli_error.h"
 #include "console/options.h"
 
 /* Marks the connection options, which every verb accepts and passes on. */
@@ -36,13 +37,15 @@ static const struct option_spec option_specs[] = {
 
 int cli_usage_error(const struct cli_verb *verb, const char *fmt, ...)
 {
+	struct strbuf message = STRBUF_INIT;
 	va_list ap;
 
-	fprintf(stderr, "gatehouse %s: ", verb->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	strbuf_vprintf(&message, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "; see gatehouse %s --help\n", verb->name);
+	cli_print_error("gatehouse %s: %s; see gatehouse %s --help", verb->name,
+			strbuf_str(&message), verb->name);
+	strbuf_free(&message);
 	return CLI_EXIT_USAGE;
 }
 

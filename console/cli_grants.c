@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/json.h"
 #include "console/cli_args.h"
+#include "console/cli_error.h"
 #include "console/cli_table.h"
 #include "console/cli_verbs.h"
 
@@ -63,6 +65,17 @@ static void append_filters(const struct cli_args *args, struct strbuf *path)
 		cli_append_query(path, "status", args->status);
 }
 
+/* Decode the item as the console's cache does, so that a reply that breaks the API is caught. */
+static bool check_grant(const json_t *item, char *err, size_t errlen)
+{
+	struct grant grant;
+
+	if (!grant_from_json(item, &grant, err, errlen))
+		return false;
+	grant_free(&grant);
+	return true;
+}
+
 static int list_grants(int argc, char **argv)
 {
 	struct cli_args args;
@@ -80,7 +93,7 @@ static int list_grants(int argc, char **argv)
 	} else {
 		strbuf_puts(&path, "/v1/grants");
 		append_filters(&args, &path);
-		status = cli_list_and_print(broker, strbuf_str(&path), args.json, grant_columns,
+		status = cli_list_and_print(broker, strbuf_str(&path), check_grant, args.json, grant_columns,
 					    sizeof grant_columns / sizeof grant_columns[0]);
 		cli_broker_close(broker);
 	}
@@ -96,8 +109,8 @@ int cli_grants_run(int argc, char **argv)
 		return CLI_EXIT_DONE;
 	}
 	if (argc < 2 || strcmp(argv[1], "list") != 0) {
-		fprintf(stderr, "gatehouse grants: give the subcommand list; see gatehouse grants "
-			"--help\n");
+		cli_print_error("gatehouse grants: give the subcommand list; see gatehouse grants "
+			"--help");
 		return CLI_EXIT_USAGE;
 	}
 	return list_grants(argc - 1, argv + 1);

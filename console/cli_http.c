@@ -1,5 +1,6 @@
 /* Blocking broker calls for the scriptable verbs, run on the console's asynchronous client. */
 
+#include "console/cli_error.h"
 #include "console/cli_http.h"
 
 #include <stdbool.h>
@@ -15,11 +16,21 @@
 
 /* Items per page: the most that /v1/requests and /v1/grants return at once. */
 #define CLI_PAGE_LIMIT "500"
+/*
+ * The limits of one list, past which the broker is taken to page forever:
+ * 10,000 pages of 500 items, or 256 MiB of response bodies. The parsed
+ * items take a few times the bytes received.
+ */
+#define CLI_LIST_MAX_PAGES 10000
+#define CLI_LIST_MAX_BYTES ((size_t)256 * 1024 * 1024)
+/* A cursor that repeats one of the last this many pages means the list is a cycle. */
+#define CLI_RECENT_CURSORS 64
 /* 128 random bits, written as 32 hex digits: as many as the console's outbox uses. */
 #define CLI_KEY_BYTES 16
 
 struct cli_broker {
 	struct http_client *http;
+	size_t bytes_received;      /* the response bodies of every call so far */
 };
 
 /* One call in flight: filled in by its callback. */
@@ -27,16 +38,12 @@ struct cli_call {
 	bool done;
 	int status;
 	json_t *reply;
+	size_t body_length;
 };
-
-static void append_sanitized(struct strbuf *out, const char *untrusted)
-{
-	text_sanitize(untrusted, TEXT_NUL_TERMINATED, text_charset_from_locale(), out);
-}
 
 int cli_invalid_reply(const char *what)
 {
-	fprintf(stderr, "gatehouse: the broker's reply is invalid: %s\n", what);
+	cli_print_error("gatehouse: the broker's reply is invalid: %s", what);
 	return CLI_EXIT_UNREACHABLE;
 }
 
@@ -58,15 +65,15 @@ struct cli_broker *cli_broker_open(struct console_options *options)
 	/* The client keeps its own copy of the token. */
 	secret_wipe(options->token, strlen(options->token));
 	if (!broker->http) {
-		fprintf(stderr, "gatehouse: %s\n", err);
+		cli_print_error("gatehouse: %s", err);
 		free(broker);
 		return NULL;
 	}
 	if (options->token_warning)
-		fprintf(stderr, "gatehouse: warning: %s\n", options->token_warning);
+		cli_print_error("gatehouse: warning: %s", options->token_warning);
 	trace_warning = http_client_trace_warning(broker->http);
 	if (trace_warning)
-		fprintf(stderr, "gatehouse: warning: %s\n", trace_warning);
+		cli_print_error("gatehouse: warning: %s", trace_warning);
 	return broker;
 }
 
@@ -81,21 +88,14 @@ void cli_broker_close(struct cli_broker *broker)
 /*
  * Print a failed call as "gatehouse: CODE: MESSAGE" when the broker sent a
  * problem, else "gatehouse: MESSAGE". The message is the client's error,
- * which has every copy of the token replaced, and it is sanitized because
- * it may quote the broker.
+ * which has every copy of the token replaced; cli_print_error() sanitizes
+ * it because it may quote the broker.
  */
 static int report_failure(const struct http_response *response)
 {
-	struct strbuf line = STRBUF_INIT;
+	const char *code = response->problem_code;
 
-	strbuf_puts(&line, "gatehouse: ");
-	if (response->problem_code) {
-		append_sanitized(&line, response->problem_code);
-		strbuf_puts(&line, ": ");
-	}
-	append_sanitized(&line, response->error);
-	fprintf(stderr, "%s\n", strbuf_str(&line));
-	strbuf_free(&line);
+	cli_print_error("gatehouse: %s%s%s", code ? code : "", code ? ": " : "", response->error);
 	if (response->status >= 400 && response->status < 500)
 		return CLI_EXIT_REFUSED;
 	return CLI_EXIT_UNREACHABLE;
@@ -106,6 +106,7 @@ static void finish_call(void *ctx, const struct http_response *response)
 	struct cli_call *call = ctx;
 
 	call->done = true;
+	call->body_length = response->body_length;
 	if (response->error) {
 		call->status = report_failure(response);
 		return;
@@ -123,18 +124,19 @@ static int run_call(struct cli_broker *broker, const char *method, const char *p
 	*reply = NULL;
 	request = http_client_send(broker->http, method, path, body, opts, finish_call, &call);
 	if (!request) {
-		fprintf(stderr, "gatehouse: starting the call %s %s failed in libcurl\n", method, path);
+		cli_print_error("gatehouse: starting the call %s %s failed in libcurl", method, path);
 		return CLI_EXIT_UNREACHABLE;
 	}
 	/* The client's connect and request timeouts end every call, so this loop ends too. */
 	while (!call.done) {
 		if (http_client_poll(broker->http, NULL, 0, -1) < 0) {
 			http_client_cancel(broker->http, request);
-			fprintf(stderr, "gatehouse: waiting for the broker failed in libcurl\n");
+			cli_print_error("gatehouse: waiting for the broker failed in libcurl");
 			return CLI_EXIT_UNREACHABLE;
 		}
 		http_client_perform(broker->http);
 	}
+	broker->bytes_received += call.body_length;
 	if (call.status == CLI_EXIT_DONE && !call.reply)
 		return cli_invalid_reply("an empty answer where the API promises a JSON object");
 	*reply = call.reply;
@@ -171,13 +173,13 @@ int cli_broker_post(struct cli_broker *broker, const char *path, const json_t *b
 
 	*reply = NULL;
 	if (!make_idempotency_key(key)) {
-		fprintf(stderr, "gatehouse: the system's random source failed, so no Idempotency-Key "
-			"could be made; nothing was sent\n");
+		cli_print_error("gatehouse: the system's random source failed, so no Idempotency-Key "
+			"could be made; nothing was sent");
 		return CLI_EXIT_UNREACHABLE;
 	}
 	text = json_dumps(body, JSON_COMPACT);
 	if (!text) {
-		fprintf(stderr, "gatehouse: out of memory while writing the request body\n");
+		cli_print_error("gatehouse: out of memory while writing the request body");
 		return CLI_EXIT_UNREACHABLE;
 	}
 	status = run_call(broker, "POST", path, text, &opts, reply);
@@ -203,6 +205,44 @@ void cli_append_query(struct strbuf *path, const char *name, const char *value)
 	}
 }
 
+/* The cursors of the last pages of a list, oldest overwritten first. */
+struct cursor_ring {
+	char *cursors[CLI_RECENT_CURSORS];
+	size_t next;
+};
+
+static bool cursor_ring_contains(const struct cursor_ring *ring, const char *cursor)
+{
+	for (size_t i = 0; i < CLI_RECENT_CURSORS; i++)
+		if (ring->cursors[i] && strcmp(ring->cursors[i], cursor) == 0)
+			return true;
+	return false;
+}
+
+static void cursor_ring_add(struct cursor_ring *ring, const char *cursor)
+{
+	free(ring->cursors[ring->next]);
+	ring->cursors[ring->next] = xstrdup(cursor);
+	ring->next = (ring->next + 1) % CLI_RECENT_CURSORS;
+}
+
+static void cursor_ring_free(struct cursor_ring *ring)
+{
+	for (size_t i = 0; i < CLI_RECENT_CURSORS; i++)
+		free(ring->cursors[i]);
+}
+
+/* The state of one cli_broker_list() call. */
+struct list_walk {
+	const char *path;
+	cli_item_check *check_item;
+	json_t *items;
+	char *cursor;               /* the next page's, NULL for the first and after the last */
+	struct cursor_ring seen;
+	size_t pages;
+	size_t start_bytes;
+};
+
 /*
  * Check one page of a list: an items array and a next_cursor that is null
  * or a new string. A page that is not the last always contains items, and
@@ -225,50 +265,99 @@ static int check_page(const json_t *page, const char *cursor)
 	return CLI_EXIT_DONE;
 }
 
+/* Check each item of a page with the verb's decoder, numbering them across the whole list. */
+static int check_items(const struct list_walk *walk, const json_t *items)
+{
+	char err[512];
+	size_t index;
+	const json_t *item;
+
+	json_array_foreach(items, index, item) {
+		if (!walk->check_item(item, err, sizeof err)) {
+			cli_print_error("gatehouse: the broker's reply is invalid: item %zu of the list: %s",
+					json_array_size(walk->items) + index + 1, err);
+			return CLI_EXIT_UNREACHABLE;
+		}
+	}
+	return CLI_EXIT_DONE;
+}
+
 /*
- * Fetch the page at *cursor (NULL for the first), append its items to
- * items, and replace *cursor with the next page's, NULL after the last.
+ * Before the next page is fetched, reject a list that has gone on too long
+ * or come back to a cursor that it has already had.
  */
-static int fetch_page(struct cli_broker *broker, const char *path, char **cursor,
-		      json_t *items)
+static int check_progress(struct list_walk *walk, struct cli_broker *broker)
+{
+	if (!walk->cursor)
+		return CLI_EXIT_DONE;
+	if (cursor_ring_contains(&walk->seen, walk->cursor))
+		return cli_invalid_reply("the list's next_cursor repeats an earlier page's, so it "
+					 "would never end");
+	if (++walk->pages >= CLI_LIST_MAX_PAGES) {
+		cli_print_error("gatehouse: the list did not end after %d pages; stopped there",
+				CLI_LIST_MAX_PAGES);
+		return CLI_EXIT_UNREACHABLE;
+	}
+	if (broker->bytes_received - walk->start_bytes > CLI_LIST_MAX_BYTES) {
+		cli_print_error("gatehouse: the list did not end within %zu MiB of replies; stopped "
+				"there", CLI_LIST_MAX_BYTES / (1024 * 1024));
+		return CLI_EXIT_UNREACHABLE;
+	}
+	cursor_ring_add(&walk->seen, walk->cursor);
+	return CLI_EXIT_DONE;
+}
+
+/*
+ * Fetch the page at walk->cursor, append its items to walk->items, and
+ * replace walk->cursor with the next page's, NULL after the last.
+ */
+static int fetch_page(struct cli_broker *broker, struct list_walk *walk)
 {
 	struct strbuf page_path = STRBUF_INIT;
 	json_t *page;
 	const json_t *next;
 	int status;
 
-	strbuf_puts(&page_path, path);
+	strbuf_puts(&page_path, walk->path);
 	cli_append_query(&page_path, "limit", CLI_PAGE_LIMIT);
-	if (*cursor)
-		cli_append_query(&page_path, "cursor", *cursor);
+	if (walk->cursor)
+		cli_append_query(&page_path, "cursor", walk->cursor);
 	status = cli_broker_get(broker, strbuf_str(&page_path), &page);
 	strbuf_free(&page_path);
 	if (status == CLI_EXIT_DONE)
-		status = check_page(page, *cursor);
+		status = check_page(page, walk->cursor);
+	if (status == CLI_EXIT_DONE)
+		status = check_items(walk, json_object_get(page, "items"));
 	if (status == CLI_EXIT_DONE) {
-		json_array_extend(items, json_object_get(page, "items"));
+		json_array_extend(walk->items, json_object_get(page, "items"));
 		next = json_object_get(page, "next_cursor");
-		free(*cursor);
-		*cursor = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
+		free(walk->cursor);
+		walk->cursor = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
 	}
 	json_decref(page);
 	return status;
 }
 
-int cli_broker_list(struct cli_broker *broker, const char *path, json_t **items)
+int cli_broker_list(struct cli_broker *broker, const char *path, cli_item_check *check_item,
+		    json_t **items)
 {
-	char *cursor = NULL;
+	struct list_walk walk = {
+		.path = path, .check_item = check_item, .items = json_array(),
+		.start_bytes = broker->bytes_received,
+	};
 	int status;
 
-	*items = json_array();
-	/* NOTE: nothing limits the number of pages, so a broker that never ends its list fills memory. */
 	do {
-		status = fetch_page(broker, path, &cursor, *items);
-	} while (status == CLI_EXIT_DONE && cursor);
-	free(cursor);
+		status = fetch_page(broker, &walk);
+		if (status == CLI_EXIT_DONE)
+			status = check_progress(&walk, broker);
+	} while (status == CLI_EXIT_DONE && walk.cursor);
+	free(walk.cursor);
+	cursor_ring_free(&walk.seen);
 	if (status != CLI_EXIT_DONE) {
-		json_decref(*items);
-		*items = NULL;
+		json_decref(walk.items);
+		walk.items = NULL;
 	}
+	*items = walk.items;
 	return status;
 }

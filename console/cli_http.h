@@ -12,6 +12,8 @@
  */
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/strbuf.h"
@@ -50,10 +52,20 @@ int cli_broker_post(struct cli_broker *broker, const char *path, const json_t *b
 		    int64_t if_match, json_t **reply);
 
 /*
+ * Whether item is a valid object of the list, as the API defines it; false
+ * with err naming what is wrong.
+ */
+typedef bool cli_item_check(const json_t *item, char *err, size_t errlen);
+
+/*
  * GET path page after page (limit 500, then each next_cursor) and store
  * every item in *items, a new array. path may carry filters in its query.
+ * Returns CLI_EXIT_UNREACHABLE after printing why when an item fails
+ * check_item, a next_cursor repeats one of the last 64, or the list goes
+ * past 10,000 pages or 256 MiB of replies.
  */
-int cli_broker_list(struct cli_broker *broker, const char *path, json_t **items);
+int cli_broker_list(struct cli_broker *broker, const char *path, cli_item_check *check_item,
+		    json_t **items);
 
 /*
  * Append "?name=value", or "&name=value" when path already has a query,

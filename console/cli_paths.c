@@ -4,6 +4,7 @@
  * that a user can see which config, theme, cache and history files apply.
  */
 
+#include "console/cli_error.h"
 #include "console/cli_paths.h"
 
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "common/crypto.h"
 #include "console/config.h"
 #include "console/options.h"
+#include "tui/text.h"
 #include "tui/theme.h"
 
 static const char paths_usage[] =
@@ -51,11 +53,19 @@ struct paths_arguments {
 	const char *cache;
 };
 
+/*
+ * Print one "NAME: PATH" line. Paths come from options, the config file and
+ * XDG variables, so they are sanitized: a raw ESC in one would reach the
+ * terminal.
+ */
 static void print_path(const char *name, const char *path)
 {
 	struct stat st;
+	struct strbuf shown = STRBUF_INIT;
 
-	printf("%s: %s%s\n", name, path, stat(path, &st) == 0 ? "" : " (does not exist)");
+	text_sanitize(path, TEXT_NUL_TERMINATED, text_charset_from_locale(), &shown);
+	printf("%s: %s%s\n", name, strbuf_str(&shown), stat(path, &st) == 0 ? "" : " (does not exist)");
+	strbuf_free(&shown);
 }
 
 /* Print a path that may be NULL because neither HOME nor the XDG variable is usable. */
@@ -210,7 +220,7 @@ static bool options_exact(int argc, char **argv)
 			if (strlen(o->name) == length && strncmp(o->name, argv[i] + 2, length) == 0)
 				known = true;
 		if (!known) {
-			fprintf(stderr, "gatehouse paths: unknown option --%.*s; see --help\n",
+			cli_print_error("gatehouse paths: unknown option --%.*s; see --help",
 				(int)length, argv[i] + 2);
 			return false;
 		}
@@ -227,6 +237,7 @@ static int parse_paths_arguments(int argc, char **argv, struct paths_arguments *
 	if (!options_exact(argc, argv))
 		return 2;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", paths_options, NULL)) != -1) {
 		switch (c) {
 		case PATHS_CONFIG: args->config = optarg; break;
@@ -236,11 +247,11 @@ static int parse_paths_arguments(int argc, char **argv, struct paths_arguments *
 		case PATHS_CACHE: args->cache = optarg; break;
 		case 'h':
 		case PATHS_HELP: fputs(paths_usage, stdout); return 0;
-		default: fputs(paths_usage, stderr); return 2;
+		default: cli_print_getopt_error("gatehouse paths", argv); return 2;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "gatehouse paths: unexpected argument \"%s\"\n", argv[optind]);
+		cli_print_error("gatehouse paths: unexpected argument \"%s\"", argv[optind]);
 		return 2;
 	}
 	return -1;
@@ -256,9 +267,11 @@ int cli_paths_run(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
+	/* The key bindings are checked too, so that paths rejects what the console rejects. */
 	if (!console_config_load(args.config, &config, err, sizeof err) ||
-	    !console_config_select_broker(&config, args.broker, &broker, err, sizeof err)) {
-		fprintf(stderr, "gatehouse paths: %s\n", err);
+	    !console_config_select_broker(&config, args.broker, &broker, err, sizeof err) ||
+	    !console_config_load_keys(config.path, config.keys_text, err, sizeof err)) {
+		cli_print_error("gatehouse paths: %s", err);
 		console_config_free(&config);
 		return 2;
 	}

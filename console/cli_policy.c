@@ -13,6 +13,7 @@
 #include "common/alloc.h"
 #include "common/strbuf.h"
 #include "common/timeutil.h"
+#include "console/cli_error.h"
 #include "console/cli_http.h"
 #include "console/options.h"
 #include "policy/policy.h"
@@ -84,7 +85,7 @@ static bool options_exact(int argc, char **argv, const struct option *options, c
 			if (strlen(o->name) == length && strncmp(o->name, argv[i] + 2, length) == 0)
 				known = true;
 		if (!known) {
-			fprintf(stderr, "gatehouse %s: unknown option --%.*s; see --help\n", command,
+			cli_print_error("gatehouse %s: unknown option --%.*s; see --help", command,
 				(int)length, argv[i] + 2);
 			return false;
 		}
@@ -101,7 +102,7 @@ static char *read_file(const char *command, const char *path, size_t limit, size
 	size_t n;
 
 	if (!f) {
-		fprintf(stderr, "gatehouse %s: cannot open %s: %s\n", command, path, strerror(errno));
+		cli_print_error("gatehouse %s: cannot open %s: %s", command, path, strerror(errno));
 		return NULL;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len <= limit)
@@ -111,9 +112,9 @@ static char *read_file(const char *command, const char *path, size_t limit, size
 	fclose(f);
 	if (failed || text.len > limit) {
 		if (failed)
-			fprintf(stderr, "gatehouse %s: reading %s failed\n", command, path);
+			cli_print_error("gatehouse %s: reading %s failed", command, path);
 		else
-			fprintf(stderr, "gatehouse %s: %s is larger than %zu bytes\n", command, path, limit);
+			cli_print_error("gatehouse %s: %s is larger than %zu bytes", command, path, limit);
 		strbuf_free(&text);
 		return NULL;
 	}
@@ -126,7 +127,12 @@ static void print_diagnostics(const struct policy_diagnostics *diagnostics)
 	struct strbuf lines = STRBUF_INIT;
 
 	policy_diagnostics_format(diagnostics, &lines);
-	fputs(strbuf_str(&lines), stderr);
+	/* A message may quote the policy file, so each line goes out sanitized. */
+	for (const char *line = strbuf_str(&lines); *line;) {
+		size_t length = strcspn(line, "\n");
+		cli_print_error("%.*s", (int)length, line);
+		line += length + (line[length] == '\n');
+	}
 	strbuf_free(&lines);
 }
 
@@ -160,7 +166,7 @@ static bool parse_attribute_list(char *list, const char **names, struct policy_s
 
 	for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
 		if (count == ATTRIBUTES_MAX) {
-			fprintf(stderr, "gatehouse policy lint: --attributes lists more than %d names\n",
+			cli_print_error("gatehouse policy lint: --attributes lists more than %d names",
 				ATTRIBUTES_MAX);
 			return false;
 		}
@@ -200,7 +206,7 @@ static int run_lint(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "gatehouse policy lint: give one policy FILE; see --help\n");
+		cli_print_error("gatehouse policy lint: give one policy FILE; see --help");
 		return 2;
 	}
 	if (attributes && !parse_attribute_list(attributes, names, &schema))
@@ -229,13 +235,13 @@ static bool add_arguments(struct policy_request *request, const struct policy *p
 		const char *equals = strchr(argv[i], '=');
 
 		if (!equals) {
-			fprintf(stderr, "gatehouse policy decide: \"%s\" is not ATTRIBUTE=VALUE\n", argv[i]);
+			cli_print_error("gatehouse policy decide: \"%s\" is not ATTRIBUTE=VALUE", argv[i]);
 			return false;
 		}
 		char *name = xstrndup(argv[i], (size_t)(equals - argv[i]));
 
 		if (policy_attribute_index(policy, name) < 0)
-			fprintf(stderr, "gatehouse policy decide: note: no condition reads %s\n", name);
+			cli_print_error("gatehouse policy decide: note: no condition reads %s", name);
 		policy_request_add_named(request, name, equals + 1);
 		free(name);
 	}
@@ -279,8 +285,8 @@ static int run_decide(int argc, char **argv)
 		switch (c) {
 		case 't':
 			if (!time_parse_rfc3339(optarg, &at)) {
-				fprintf(stderr, "gatehouse policy decide: invalid --at \"%s\": give an "
-					"RFC 3339 time such as 2026-03-30T08:30:00Z\n", optarg);
+				cli_print_error("gatehouse policy decide: invalid --at \"%s\": give an "
+					"RFC 3339 time such as 2026-03-30T08:30:00Z", optarg);
 				return 2;
 			}
 			break;
@@ -293,7 +299,7 @@ static int run_decide(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "gatehouse policy decide: give a policy FILE; see --help\n");
+		cli_print_error("gatehouse policy decide: give a policy FILE; see --help");
 		return 2;
 	}
 
@@ -324,7 +330,7 @@ int cli_policy_run(int argc, char **argv)
 		return run_lint(argc - 1, argv + 1);
 	if (strcmp(argv[1], "decide") == 0)
 		return run_decide(argc - 1, argv + 1);
-	fprintf(stderr, "gatehouse policy: unknown command \"%s\"; use lint or decide (see --help)\n",
+	cli_print_error("gatehouse policy: unknown command \"%s\"; use lint or decide (see --help)",
 		argv[1]);
 	return 2;
 }
@@ -377,7 +383,7 @@ static int simulate(const struct cli_simulate_options *options, const char *curr
 		print_text(options, current_name, current, proposed, history, &simulation);
 	policy_simulation_free(&simulation);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "gatehouse simulate: writing the output failed: %s\n", strerror(errno));
+		cli_print_error("gatehouse simulate: writing the output failed: %s", strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -394,7 +400,7 @@ int cli_simulate_with_current(const struct cli_simulate_options *options, const 
 	int status = 1;
 
 	if (!policy_history_read_file(history, options->history_path, err, sizeof err)) {
-		fprintf(stderr, "gatehouse simulate: %s\n", err);
+		cli_print_error("gatehouse simulate: %s", err);
 		goto done;
 	}
 	proposed_text = read_file("simulate", options->proposed_path, POLICY_FILE_MAX, &proposed_length);
@@ -458,8 +464,8 @@ static int parse_simulate_options(int argc, char **argv, struct cli_simulate_opt
 		case 'j': o->json = true; break;
 		case 'l':
 			if (!parse_limit(optarg, &o->changed_limit)) {
-				fprintf(stderr, "gatehouse simulate: invalid --changed-limit \"%s\": give a "
-					"whole number\n", optarg);
+				cli_print_error("gatehouse simulate: invalid --changed-limit \"%s\": give a "
+					"whole number", optarg);
 				return 2;
 			}
 			break;
@@ -475,11 +481,11 @@ static int parse_simulate_options(int argc, char **argv, struct cli_simulate_opt
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "gatehouse simulate: unexpected argument \"%s\"; see --help\n", argv[optind]);
+		cli_print_error("gatehouse simulate: unexpected argument \"%s\"; see --help", argv[optind]);
 		return 2;
 	}
 	if (!o->proposed_path || !o->history_path) {
-		fprintf(stderr, "gatehouse simulate: give --proposed FILE and --history FILE; see --help\n");
+		cli_print_error("gatehouse simulate: give --proposed FILE and --history FILE; see --help");
 		return 2;
 	}
 	return -1;
@@ -524,8 +530,8 @@ static int cached_broker_policy(char *path, json_t **reply)
 	char stamp[RFC3339_LEN];
 
 	if (!cache || cache_policy_load(cache, &policy) != CACHE_FOUND) {
-		fprintf(stderr, "gatehouse simulate: no current policy: the broker is out of reach and "
-			"the console's cache %s holds none%s%s; give --current FILE\n", path ? path : "",
+		cli_print_error("gatehouse simulate: no current policy: the broker is out of reach and "
+			"the console's cache %s holds none%s%s; give --current FILE", path ? path : "",
 			cache ? "" : ": ", cache ? "" : (path && access(path, R_OK) == 0 ? err : "no file"));
 		cache_close(cache);
 		free(path);
@@ -533,8 +539,8 @@ static int cached_broker_policy(char *path, json_t **reply)
 	}
 	free(path);
 	time_format_rfc3339(policy.fetched_at, stamp);
-	fprintf(stderr, "gatehouse simulate: the broker is out of reach: using its policy version "
-		"%lld as the console cached it at %s\n", (long long)policy.version, stamp);
+	cli_print_error("gatehouse simulate: the broker is out of reach: using its policy version "
+		"%lld as the console cached it at %s", (long long)policy.version, stamp);
 	*reply = json_pack("{s:I, s:s}", "version", (json_int_t)policy.version, "source", policy.source);
 	cached_policy_free(&policy);
 	cache_close(cache);
@@ -556,8 +562,8 @@ static int fetch_broker_policy(const struct cli_simulate_broker *b, json_t **rep
 
 	*reply = NULL;
 	if (console_options_parse(argc, (char **)argv, &connection) >= 0) {
-		fprintf(stderr, "gatehouse simulate: no current policy: give --current FILE, or the "
-			"broker whose policy to use\n");
+		cli_print_error("gatehouse simulate: no current policy: give --current FILE, or the "
+			"broker whose policy to use");
 		return 2;
 	}
 	/* The cache's name comes from the token, which opening the broker takes. */

@@ -3,6 +3,7 @@
  * exported history. Options, and the figures printed as text or as one JSON object.
  */
 
+#include "console/cli_error.h"
 #include "console/cli_report.h"
 
 #include <errno.h>
@@ -92,13 +93,14 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* Print a usage problem; returns the exit status for bad usage. */
 static int usage_error(const char *fmt, ...)
 {
+	struct strbuf message = STRBUF_INIT;
 	va_list ap;
 
-	fprintf(stderr, "gatehouse report: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	strbuf_vprintf(&message, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "; see gatehouse report --help\n");
+	cli_print_error("gatehouse report: %s; see gatehouse report --help", strbuf_str(&message));
+	strbuf_free(&message);
 	return 2;
 }
 
@@ -114,7 +116,7 @@ static bool options_exact(int argc, char **argv, const struct option *options)
 			if (strlen(o->name) == length && strncmp(o->name, argv[i] + 2, length) == 0)
 				known = true;
 		if (!known) {
-			fprintf(stderr, "gatehouse report: unknown option --%.*s; see --help\n",
+			cli_print_error("gatehouse report: unknown option --%.*s; see --help",
 				(int)length, argv[i] + 2);
 			return false;
 		}
@@ -168,7 +170,7 @@ static bool parse_count(const char *option, const char *text, int64_t min, int64
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
 	if (errno || end == text || *end || v < min || v > max) {
-		fprintf(stderr, "gatehouse report: %s must be a whole number from %lld to %lld, not \"%s\"\n",
+		cli_print_error("gatehouse report: %s must be a whole number from %lld to %lld, not \"%s\"",
 			option, (long long)min, (long long)max, text);
 		return false;
 	}
@@ -243,10 +245,15 @@ static int parse_options(int argc, char **argv, struct report_options *o)
 	if (!options_exact(argc, argv, options))
 		return 2;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(report_usage, stdout);
 			return 0;
+		}
+		if (c == '?') {
+			cli_print_getopt_error("gatehouse report", argv);
+			return 2;
 		}
 		if (!parse_option(c, o))
 			return 2;
@@ -453,7 +460,7 @@ int cli_report_run(int argc, char **argv)
 		return status;
 	struct report *r = report_new();
 	if (!report_read_history(&o, r, &format, err, sizeof err)) {
-		fprintf(stderr, "gatehouse report: %s\n", err);
+		cli_print_error("gatehouse report: %s", err);
 		report_free(r);
 		return 1;
 	}

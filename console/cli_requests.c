@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/json.h"
 #include "console/cli_args.h"
+#include "console/cli_error.h"
 #include "console/cli_table.h"
 #include "console/cli_verbs.h"
 
@@ -48,6 +50,17 @@ static const struct cli_column request_columns[] = {
 	{ "REASON", "reason", NULL, 0 },
 };
 
+/* Decode the item as the console's cache does, so that a reply that breaks the API is caught. */
+static bool check_request(const json_t *item, char *err, size_t errlen)
+{
+	struct access_request request;
+
+	if (!request_from_json(item, &request, err, errlen))
+		return false;
+	access_request_free(&request);
+	return true;
+}
+
 static int list_requests(int argc, char **argv)
 {
 	struct cli_args args;
@@ -66,7 +79,7 @@ static int list_requests(int argc, char **argv)
 		strbuf_puts(&path, "/v1/requests");
 		if (args.status)
 			cli_append_query(&path, "status", args.status);
-		status = cli_list_and_print(broker, strbuf_str(&path), args.json, request_columns,
+		status = cli_list_and_print(broker, strbuf_str(&path), check_request, args.json, request_columns,
 					    sizeof request_columns / sizeof request_columns[0]);
 		cli_broker_close(broker);
 	}
@@ -82,8 +95,8 @@ int cli_requests_run(int argc, char **argv)
 		return CLI_EXIT_DONE;
 	}
 	if (argc < 2 || strcmp(argv[1], "list") != 0) {
-		fprintf(stderr, "gatehouse requests: give the subcommand list; see gatehouse requests "
-			"--help\n");
+		cli_print_error("gatehouse requests: give the subcommand list; see gatehouse requests "
+			"--help");
 		return CLI_EXIT_USAGE;
 	}
 	return list_requests(argc - 1, argv + 1);

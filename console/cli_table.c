@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/alloc.h"
+#include "console/cli_error.h"
 #include "tui/text.h"
 
 /* The space between two columns. */
@@ -96,15 +97,32 @@ void cli_print_table(const struct cli_column *columns, size_t count, const json_
 
 void cli_print_json(const json_t *value)
 {
-	json_dumpf(value, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(value, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+
+	if (!text) {
+		cli_print_error("gatehouse: out of memory while writing the JSON output");
+		return;
+	}
+	/*
+	 * JSON_ENSURE_ASCII escapes C0 controls and every non-ASCII character,
+	 * C1 controls included, but jansson writes DEL (0x7f) as it is. Outside
+	 * strings JSON text is printable ASCII, so each DEL is inside a string.
+	 */
+	for (const char *p = text; *p; p++) {
+		if (*p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			fputc(*p, stdout);
+	}
 	fputc('\n', stdout);
+	free(text);
 }
 
-int cli_list_and_print(struct cli_broker *broker, const char *path, bool json,
-		       const struct cli_column *columns, size_t count)
+int cli_list_and_print(struct cli_broker *broker, const char *path, cli_item_check *check_item,
+		       bool json, const struct cli_column *columns, size_t count)
 {
 	json_t *items;
-	int status = cli_broker_list(broker, path, &items);
+	int status = cli_broker_list(broker, path, check_item, &items);
 
 	if (status != CLI_EXIT_DONE)
 		return status;

@@ -36,16 +36,16 @@ void cli_cell_field(const json_t *object, const char *field, struct strbuf *out)
 void cli_print_table(const struct cli_column *columns, size_t count, const json_t *items);
 
 /*
- * Fetch every page of the list at path and print it: with json one JSON
- * array of the broker's objects, else a table of columns. Returns the exit
- * status.
+ * Fetch every page of the list at path, check each item with check_item,
+ * and print the list: with json one JSON array of the broker's objects,
+ * else a table of columns. Returns the exit status.
  */
-int cli_list_and_print(struct cli_broker *broker, const char *path, bool json,
-		       const struct cli_column *columns, size_t count);
+int cli_list_and_print(struct cli_broker *broker, const char *path, cli_item_check *check_item,
+		       bool json, const struct cli_column *columns, size_t count);
 
 /*
- * Print value as indented JSON with every non-ASCII character escaped
- * (\uXXXX), so that no broker text reaches the terminal unescaped.
+ * Print value as indented JSON with every non-ASCII character and DEL
+ * escaped (\uXXXX), so that no broker text reaches the terminal unescaped.
  */
 void cli_print_json(const json_t *value);
 

@@ -1,13 +1,12 @@
 #include "console/config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/alloc.h"
+#include "common/file_read.h"
 #include "common/strbuf.h"
 #include "tui/keymap.h"
 
@@ -331,41 +330,11 @@ bool console_config_parse(const char *path, const char *text, struct console_con
 static bool read_text_file(const char *what, const char *path, struct strbuf *text,
 			   bool *missing, char *err, size_t errlen)
 {
-	FILE *file = fopen(path, "r");
-	struct stat st;
-	char chunk[4096];
-	size_t n;
-	bool ok = true;
+	enum file_read_status status = file_read(what, path, CONFIG_FILE_MAX, FILE_READ_TEXT, text,
+						 err, errlen);
 
-	*missing = !file && errno == ENOENT;
-	if (!file) {
-		snprintf(err, errlen, "cannot read the %s %s: %s", what, path, strerror(errno));
-		return false;
-	}
-	if (fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "the %s %s is not a regular file", what, path);
-		fclose(file);
-		return false;
-	}
-	while (ok && (n = fread(chunk, 1, sizeof chunk, file)) > 0) {
-		strbuf_append(text, chunk, n);
-		if (text->len > CONFIG_FILE_MAX) {
-			snprintf(err, errlen, "the %s %s is larger than %d bytes; is it the right "
-				 "file?", what, path, CONFIG_FILE_MAX);
-			ok = false;
-		}
-	}
-	if (ok && ferror(file)) {
-		snprintf(err, errlen, "cannot read the %s %s: %s", what, path, strerror(errno));
-		ok = false;
-	}
-	fclose(file);
-	if (ok && memchr(strbuf_str(text), '\0', text->len)) {
-		snprintf(err, errlen, "the %s %s is not a text file (it contains a NUL byte)", what,
-			 path);
-		ok = false;
-	}
-	return ok;
+	*missing = status == FILE_READ_MISSING;
+	return status == FILE_READ_OK;
 }
 
 bool console_config_load(const char *explicit_path, struct console_config *out, char *err,

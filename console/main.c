@@ -13,6 +13,7 @@
 #include "common/crypto.h"
 #include "common/timeutil.h"
 #include "console/app.h"
+#include "console/cli_error.h"
 #include "console/commands.h"
 #include "console/config.h"
 #include "console/options.h"
@@ -99,9 +100,9 @@ static void print_startup_warnings(const struct app *app)
 	const char *trace_warning = http_client_trace_warning(app->http);
 
 	if (app->options->token_warning)
-		fprintf(stderr, "gatehouse: warning: %s\n", app->options->token_warning);
+		cli_print_error("gatehouse: warning: %s", app->options->token_warning);
 	if (trace_warning)
-		fprintf(stderr, "gatehouse: warning: %s\n", trace_warning);
+		cli_print_error("gatehouse: warning: %s", trace_warning);
 }
 
 static bool load_theme(const char *name, char *err, size_t errlen)
@@ -197,7 +198,7 @@ static int load_keys(const struct console_options *options)
 
 	if (console_config_load_keys(options->config_path, options->keys_text, err, sizeof err))
 		return -1;
-	fprintf(stderr, "gatehouse: %s\n", err);
+	cli_print_error("gatehouse: %s", err);
 	return 2;
 }
 
@@ -207,9 +208,14 @@ static int run_console(struct console_options *options)
 	char err[1024];
 	int status = 1;
 
-	if (!load_theme(options->theme, err, sizeof err) || !open_cache(&app, err, sizeof err) ||
-	    !open_client(&app, err, sizeof err) || !signals_open(err, sizeof err)) {
-		fprintf(stderr, "gatehouse: %s\n", err);
+	/* A theme that is missing or invalid is bad configuration, as a bad config file is. */
+	if (!load_theme(options->theme, err, sizeof err)) {
+		cli_print_error("gatehouse: %s", err);
+		return 2;
+	}
+	if (!open_cache(&app, err, sizeof err) || !open_client(&app, err, sizeof err) ||
+	    !signals_open(err, sizeof err)) {
+		cli_print_error("gatehouse: %s", err);
 		close_app(&app);
 		return 1;
 	}
@@ -221,7 +227,7 @@ static int run_console(struct console_options *options)
 	app.panes[PANE_POLICY] = policy_view_new(&app);
 	app.metrics_strip = metrics_strip_new(&app, want_metrics);
 	if (!screen_start(&app.screen, err, sizeof err)) {
-		fprintf(stderr, "gatehouse: %s\n", err);
+		cli_print_error("gatehouse: %s", err);
 	} else {
 		atexit(screen_stop);
 		first_paint(&app);
@@ -235,8 +241,8 @@ static int run_console(struct console_options *options)
 		screen_stop();
 		app_refresh_outbox_count(&app);
 		if (app.outbox_pending > 0)
-			fprintf(stderr, "gatehouse: %lld action%s still queued; %s sent the next time "
-				"gatehouse connects to %s\n", (long long)app.outbox_pending,
+			cli_print_error("gatehouse: %lld action%s still queued; %s sent the next time "
+				"gatehouse connects to %s", (long long)app.outbox_pending,
 				app.outbox_pending == 1 ? " is" : "s are", app.outbox_pending == 1 ? "it is" :
 				"they are", options->url);
 	}
@@ -265,7 +271,7 @@ static int command_position(int argc, char **argv)
 /*
  * Move the subcommand at argv[at] to the front and the options before it to
  * the end (before a "--"), so that the subcommand and its own verb ("requests
- * list") parse them as their own. The copy lives until exit.
+ * list") parse them as their own. The caller frees the copy.
  */
 static char **command_first(int argc, char **argv, int at)
 {
@@ -294,7 +300,10 @@ int main(int argc, char **argv)
 	int at = command_position(argc, argv);
 	if (at > 0) {
 		const struct console_command *command = console_command_find(argv[at]);
-		return command->run(argc - 1, command_first(argc, argv, at));
+		char **moved = command_first(argc, argv, at);
+		status = command->run(argc - 1, moved);
+		free(moved);
+		return status;
 	}
 	status = console_options_parse(argc, argv, &options);
 	if (status < 0)

@@ -1,3 +1,4 @@
+#include "console/cli_error.h"
 #include "console/options.h"
 
 #include <arpa/inet.h>
@@ -242,21 +243,21 @@ static bool check_url(const struct console_options *o)
 	bool ok = false;
 
 	if (!parsed) {
-		fprintf(stderr, "gatehouse: out of memory while parsing the broker URL\n");
+		cli_print_error("gatehouse: out of memory while parsing the broker URL");
 		return false;
 	}
 	if (curl_url_set(parsed, CURLUPART_URL, o->url, 0) != CURLUE_OK ||
 	    curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		fprintf(stderr, "gatehouse: invalid --url \"%s\": give http://HOST:PORT or "
-			"https://HOST\n", o->url);
+		cli_print_error("gatehouse: invalid --url \"%s\": give http://HOST:PORT or "
+			"https://HOST", o->url);
 	} else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
-		fprintf(stderr, "gatehouse: invalid --url \"%s\": it must start with http:// or "
-			"https://\n", o->url);
+		cli_print_error("gatehouse: invalid --url \"%s\": it must start with http:// or "
+			"https://", o->url);
 	} else if (strcasecmp(scheme, "http") == 0 && !o->insecure_http && !host_is_loopback(host)) {
-		fprintf(stderr, "gatehouse: refusing --url \"%s\": over http:// the token would cross "
+		cli_print_error("gatehouse: refusing --url \"%s\": over http:// the token would cross "
 			"the network to %s in clear; use https://, or add --insecure-http if an SSH "
-			"tunnel or a TLS proxy protects the connection\n", o->url, host);
+			"tunnel or a TLS proxy protects the connection", o->url, host);
 	} else {
 		ok = true;
 	}
@@ -272,7 +273,7 @@ static bool read_token(struct console_options *o, const char *token_file)
 
 	o->token = console_read_token_file(token_file, &o->token_warning, err, sizeof err);
 	if (!o->token) {
-		fprintf(stderr, "gatehouse: %s\n", err);
+		cli_print_error("gatehouse: %s", err);
 		return false;
 	}
 	o->token_source = xstrdup(token_file);
@@ -303,13 +304,13 @@ static bool load_token(struct console_options *o, const char *token_file,
 	if (config_token_file && url_from_config)
 		return read_token(o, config_token_file);
 	if (config_token_file) {
-		fprintf(stderr, "gatehouse: the broker %s comes from --url or GATEHOUSE_URL, but the "
+		cli_print_error("gatehouse: the broker %s comes from --url or GATEHOUSE_URL, but the "
 			"token only from the config file's token-file %s, which is for the config's "
-			"broker; give --token-file FILE as well\n", o->url, config_token_file);
+			"broker; give --token-file FILE as well", o->url, config_token_file);
 		return false;
 	}
-	fprintf(stderr, "gatehouse: no token: give --token-file FILE, or set GATEHOUSE_TOKEN_FILE "
-		"or GATEHOUSE_TOKEN\n");
+	cli_print_error("gatehouse: no token: give --token-file FILE, or set GATEHOUSE_TOKEN_FILE "
+		"or GATEHOUSE_TOKEN");
 	return false;
 }
 
@@ -363,10 +364,10 @@ static bool long_options_exact(int argc, char **argv)
 		if (known)
 			continue;
 		if (length == 5 && strncmp(argv[i] + 2, "token", 5) == 0)
-			fprintf(stderr, "gatehouse: --token is not accepted: a token on the command line "
-				"shows in ps and in shell history; use --token-file FILE\n");
+			cli_print_error("gatehouse: --token is not accepted: a token on the command line "
+				"shows in ps and in shell history; use --token-file FILE");
 		else
-			fprintf(stderr, "gatehouse: unknown option --%.*s; see --help\n", (int)length,
+			cli_print_error("gatehouse: unknown option --%.*s; see --help", (int)length,
 				argv[i] + 2);
 		return false;
 	}
@@ -390,21 +391,21 @@ static int finish_options(struct console_options *o, const char *token_file,
 		url_from_config = true;
 	}
 	if (!o->url) {
-		fprintf(stderr, "gatehouse: no broker: give --url URL, set GATEHOUSE_URL, or name "
-			"one in the config file (see gatehouse paths)\n");
+		cli_print_error("gatehouse: no broker: give --url URL, set GATEHOUSE_URL, or name "
+			"one in the config file (see gatehouse paths)");
 		return 2;
 	}
 	if (!check_url(o)) {
 		if (url_from_config)
-			fprintf(stderr, "gatehouse: that URL is the url setting in %s\n", config->path);
+			cli_print_error("gatehouse: that URL is the url setting in %s", config->path);
 		return 2;
 	}
 	size_t n = strlen(o->url);
 	while (n > 0 && o->url[n - 1] == '/')
 		o->url[--n] = '\0';
 	if (n >= 3 && strcmp(o->url + n - 3, "/v1") == 0) {
-		fprintf(stderr, "gatehouse: invalid --url \"%s\": give the broker's base URL, without "
-			"/v1 (the console adds it)\n", o->url);
+		cli_print_error("gatehouse: invalid --url \"%s\": give the broker's base URL, without "
+			"/v1 (the console adds it)", o->url);
 		return 2;
 	}
 	set_from_config(&o->ca_file, CONSOLE_CONFIG_VALUE(config, broker, ca_file));
@@ -439,6 +440,7 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 	if (!long_options_exact(argc, argv))
 		return 2;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_URL: set_string(&o->url, optarg); break;
@@ -454,21 +456,21 @@ static int parse_arguments(int argc, char **argv, struct console_options *o)
 		case 'h':
 		case OPT_HELP: print_usage(); return 0;
 		case OPT_VERSION: printf("gatehouse %s\n", GATEHOUSE_VERSION); return 0;
-		default: fputs(console_usage, stderr); return 2;
+		default: cli_print_getopt_error("gatehouse", argv); return 2;
 		}
 	}
 	if (optind != argc) {
 		if (looks_like_command(argv[optind]))
-			fprintf(stderr, "gatehouse: unknown command \"%s\"; gatehouse --help lists the "
-				"commands\n", argv[optind]);
+			cli_print_error("gatehouse: unknown command \"%s\"; gatehouse --help lists the "
+				"commands", argv[optind]);
 		else
-			fprintf(stderr, "gatehouse: unexpected argument \"%s\"; the token is never given "
-				"on the command line (see --help)\n", argv[optind]);
+			cli_print_error("gatehouse: unexpected argument \"%s\"; the token is never given "
+				"on the command line (see --help)", argv[optind]);
 		return 2;
 	}
 	if (!console_config_load(config_file, &config, err, sizeof err) ||
 	    !console_config_select_broker(&config, broker_name, &broker, err, sizeof err)) {
-		fprintf(stderr, "gatehouse: %s\n", err);
+		cli_print_error("gatehouse: %s", err);
 		console_config_free(&config);
 		return 2;
 	}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/file_read.h"
 #include "common/strbuf.h"
 #include "tui/draw.h"
 #include "tui/input.h"
@@ -23,6 +24,12 @@
 #define HISTORY_SIZE 1000
 /* The maximum length of a line, in characters. */
 #define LINE_MAX_CHARS 1000
+/* A history line longer than this, decoded, cannot have come from the command line. */
+#define LINE_MAX_BYTES (4 * LINE_MAX_CHARS)
+/* HISTORY_SIZE lines of LINE_MAX_CHARS take far less; a larger file is not the console's. */
+#define HISTORY_FILE_MAX (1024 * 1024)
+/* The first line of every history file that libedit 3.1 writes. */
+#define HISTORY_MARKER "_HiStOrY_V2_"
 /* The maximum number of characters one key becomes for libedit ("\033[3~" for Delete). */
 #define KEY_CHARS_MAX 4
 /* How often the caller drains libedit's terminal output while it waits, in milliseconds. */
@@ -263,11 +270,20 @@ static void make_parent_directories(const char *path)
 static void save_history(struct cmdline *cl)
 {
 	HistEvent event;
+	struct stat st;
 	int fd;
 	FILE *file;
 
 	make_parent_directories(cl->history_path);
-	fd = open(cl->history_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* O_NONBLOCK: opening a FIFO with no reader fails at once instead of waiting for one. */
+	fd = open(cl->history_path,
+		  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		snprintf(cl->error, sizeof cl->error, "cannot write the history file %s: it is not a "
+			 "regular file", cl->history_path);
+		close(fd);
+		return;
+	}
 	if (fd < 0 || fchmod(fd, 0600) != 0 || !(file = fdopen(fd, "w"))) {
 		snprintf(cl->error, sizeof cl->error, "cannot write the history file %s: %s",
 			 cl->history_path, strerror(errno));
@@ -347,8 +363,88 @@ static bool open_terminal(struct cmdline *cl, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * Decode one line of the history file as libedit 3.1's H_SAVE_FP writes
+ * it, with strvis(3) and VIS_WHITE: "\040" and "\134" (octal), "\^A" and
+ * "\^?" (controls), "\M-x" and "\M^A" (bytes with the high bit set), and
+ * any other byte as it is. Returns false on a malformed escape.
+ */
+static bool history_unvis(const char *line, size_t length, struct strbuf *out)
+{
+	const char *p = line, *end = line + length;
+
+	while (p < end) {
+		unsigned char meta = 0;
+
+		if (*p != '\\') {
+			strbuf_putc(out, *p++);
+			continue;
+		}
+		p++;
+		if (end - p >= 3 && p[0] >= '0' && p[0] <= '3' && p[1] >= '0' && p[1] <= '7' &&
+		    p[2] >= '0' && p[2] <= '7') {
+			strbuf_putc(out, (char)((p[0] - '0') * 64 + (p[1] - '0') * 8 + (p[2] - '0')));
+			p += 3;
+			continue;
+		}
+		if (end - p >= 2 && p[0] == 'M' && (p[1] == '-' || p[1] == '^')) {
+			meta = 0x80;
+			p++;
+		}
+		if (end - p >= 2 && *p == '-' && meta) {
+			strbuf_putc(out, (char)(meta | (unsigned char)p[1]));
+			p += 2;
+		} else if (end - p >= 2 && *p == '^') {
+			strbuf_putc(out, (char)(meta | (p[1] == '?' ? 0x7f : p[1] & 0x1f)));
+			p += 2;
+		} else if (end - p >= 1 && *p == '\\' && !meta) {
+			strbuf_putc(out, *p++);
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Enter each line of the history file's text, oldest first. Lines that do
+ * not decode, or decode longer than the command line takes, are skipped.
+ * Returns the number skipped.
+ */
+static size_t enter_history_lines(struct cmdline *cl, const char *text)
+{
+	struct strbuf decoded = STRBUF_INIT;
+	size_t skipped = 0;
+	HistEvent event;
+
+	/* The first line is libedit's format marker, "_HiStOrY_V2_". */
+	text = strchr(text, '\n');
+	while (text && *++text) {
+		size_t length = strcspn(text, "\n");
+
+		strbuf_reset(&decoded);
+		if (!history_unvis(text, length, &decoded) || decoded.len > LINE_MAX_BYTES)
+			skipped++;
+		else if (decoded.len > 0)
+			history(cl->history, &event, H_ENTER, strbuf_str(&decoded));
+		text += length;
+		if (!*text)
+			break;
+	}
+	strbuf_free(&decoded);
+	return skipped;
+}
+
+/*
+ * Read the history file with file_read(), never with libedit's H_LOAD: it
+ * would wait forever on a FIFO and take the whole of a huge file. A problem
+ * is kept in cl->error, which the console shows once on the status line.
+ */
 static void load_history(struct cmdline *cl, const char *path)
 {
+	struct strbuf text = STRBUF_INIT;
+	enum file_read_status status;
+	size_t skipped;
 	HistEvent event;
 
 	cl->history = history_init();
@@ -357,8 +453,18 @@ static void load_history(struct cmdline *cl, const char *path)
 	if (!path)
 		return;
 	cl->history_path = xstrdup(path);
-	if (access(path, F_OK) == 0 && history(cl->history, &event, H_LOAD, path) < 0)
-		snprintf(cl->error, sizeof cl->error, "cannot read the history file %s", path);
+	status = file_read("history file", path, HISTORY_FILE_MAX,
+			   FILE_READ_NOFOLLOW | FILE_READ_TEXT, &text, cl->error, sizeof cl->error);
+	if (status == FILE_READ_MISSING)
+		cl->error[0] = '\0';
+	if (status == FILE_READ_OK && strncmp(strbuf_str(&text), HISTORY_MARKER "\n",
+					      sizeof HISTORY_MARKER) != 0)
+		snprintf(cl->error, sizeof cl->error, "the history file %s does not start with %s; "
+			 "it was not loaded", path, HISTORY_MARKER);
+	else if (status == FILE_READ_OK && (skipped = enter_history_lines(cl, text.data)) > 0)
+		snprintf(cl->error, sizeof cl->error, "the history file %s has %zu invalid or too "
+			 "long line%s, which were left out", path, skipped, skipped == 1 ? "" : "s");
+	strbuf_free(&text);
 }
 
 static void set_up_editline(struct cmdline *cl)

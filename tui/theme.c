@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file_read.h"
 #include "common/strbuf.h"
 
 /* Theme files are a few dozen lines. The cap stops a wrong path (a log file) early. */
@@ -279,37 +280,6 @@ static bool set_error(char *err, size_t errlen, const char *fmt, ...)
 	return false;
 }
 
-/* Read a whole text file into text. */
-static bool read_theme_file(const char *path, struct strbuf *text, char *err,
-			    size_t errlen)
-{
-	FILE *file = fopen(path, "r");
-	char chunk[4096];
-	size_t n;
-
-	if (!file)
-		return set_error(err, errlen, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof chunk, file)) > 0) {
-		strbuf_append(text, chunk, n);
-		if (text->len > THEME_FILE_MAX) {
-			fclose(file);
-			return set_error(err, errlen,
-					 "%s: file too large for a theme (over %d bytes)",
-					 path, THEME_FILE_MAX);
-		}
-	}
-	int read_errno = ferror(file) ? errno : 0;
-
-	fclose(file);
-	if (read_errno)
-		return set_error(err, errlen, "%s: read failed: %s", path,
-				 strerror(read_errno));
-	if (text->len > 0 && memchr(text->data, '\0', text->len))
-		return set_error(err, errlen, "%s: not a text file (contains a NUL byte)",
-				 path);
-	return true;
-}
-
 static bool load_theme_file(const char *path, struct theme *out, char *err,
 			    size_t errlen)
 {
@@ -317,7 +287,8 @@ static bool load_theme_file(const char *path, struct theme *out, char *err,
 	char parse_err[256];
 	struct theme file_theme;
 
-	if (!read_theme_file(path, &text, err, errlen)) {
+	if (file_read("theme file", path, THEME_FILE_MAX, FILE_READ_TEXT, &text, err,
+		      errlen) != FILE_READ_OK) {
 		strbuf_free(&text);
 		return false;
 	}

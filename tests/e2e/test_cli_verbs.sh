@@ -10,7 +10,7 @@ run_cli() {
 	expected=$1
 	role=$2
 	shift 2
-	XDG_CONFIG_HOME="$E2E_DIR/config" XDG_CACHE_HOME="$E2E_DIR/cache" "$BUILD/gatehouse" "$@" \
+	XDG_CONFIG_HOME="$E2E_DIR/config" XDG_CACHE_HOME="$E2E_DIR/cache" timeout 120 "$BUILD/gatehouse" "$@" \
 		--url "$E2E_URL" --token-file "$E2E_DIR/$role.token" >"$E2E_DIR/out" 2>"$E2E_DIR/err"
 	status=$?
 	if grep -q -e "AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$E2E_DIR/err"; then
@@ -152,6 +152,115 @@ XDG_CONFIG_HOME="$E2E_DIR/config" "$BUILD/gatehouse" --url "$E2E_URL" reqests li
 	>"$E2E_DIR/out" 2>"$E2E_DIR/err" && fail "a mistyped verb exited 0"
 grep -q 'unknown command "reqests"' "$E2E_DIR/err" ||
 	fail "a mistyped verb is not named as an unknown command: $(cat "$E2E_DIR/err")"
+
+# start_list_server NAME MODE: a loopback HTTP server whose /v1/requests and
+# /v1/grants misbehave as MODE says; its URL is then in $E2E_DIR/NAME.url.
+#   cycle       next_cursor goes a, b, a, ... and never ends
+#   endless     next_cursor goes 1, 2, 3, ... and never ends
+#   wrongtypes  one page of a valid item and then a number
+#   controls    one valid item whose reason holds DEL and the C1 control CSI
+start_list_server() {
+	python3 - "$E2E_DIR/$1.port" "$2" "$E2E_DIR/item.json" <<'PY' 2>>"$E2E_DIR/$1.log" &
+import http.server, json, sys, urllib.parse
+
+port_file, mode, item_file = sys.argv[1:4]
+item = json.load(open(item_file))
+
+
+def page(query):
+    cursor = query.get("cursor", [""])[0]
+    if mode == "cycle":
+        return [item], {"": "a", "a": "b", "b": "a"}[cursor]
+    if mode == "endless":
+        return [item], str(int(cursor or 0) + 1)
+    if mode == "wrongtypes":
+        return [item, 5], None
+    return [dict(item, reason="del \x7f csi \x9b[2J end")], None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        items, cursor = page(urllib.parse.parse_qs(url.query))
+        body = json.dumps({"items": items, "next_cursor": cursor}, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+server.serve_forever()
+PY
+	pid=$!
+	E2E_OTHER_PIDS="$E2E_OTHER_PIDS $pid"
+	wait_for_file "$E2E_DIR/$1.port" "$pid"
+	echo "http://127.0.0.1:$(cat "$E2E_DIR/$1.port")" >"$E2E_DIR/$1.url"
+}
+
+# Lists that break the API: 3, and a message that says how.
+api GET "/v1/requests/$deny_id" admin >"$E2E_DIR/item.json"
+broker_url=$E2E_URL
+start_list_server cycle cycle
+E2E_URL=$(cat "$E2E_DIR/cycle.url")
+run_cli 3 admin requests list
+grep -q "repeats an earlier page" "$E2E_DIR/err" || fail "a cursor cycle printed: $(cat "$E2E_DIR/err")"
+start_list_server endless endless
+E2E_URL=$(cat "$E2E_DIR/endless.url")
+run_cli 3 admin requests list --json
+grep -q "did not end after 10000 pages" "$E2E_DIR/err" || fail "an endless list printed: $(cat "$E2E_DIR/err")"
+start_list_server wrongtypes wrongtypes
+E2E_URL=$(cat "$E2E_DIR/wrongtypes.url")
+run_cli 3 admin requests list
+grep -q "item 2 of the list" "$E2E_DIR/err" || fail "a number as an item printed: $(cat "$E2E_DIR/err")"
+[ ! -s "$E2E_DIR/out" ] || fail "a list with an invalid item printed rows: $(cat "$E2E_DIR/out")"
+run_cli 3 admin grants list
+grep -q "item 1 of the list" "$E2E_DIR/err" || fail "a request as a grant printed: $(cat "$E2E_DIR/err")"
+
+# JSON output escapes DEL and C1 controls as it does C0 controls.
+start_list_server controls controls
+E2E_URL=$(cat "$E2E_DIR/controls.url")
+run_cli 0 admin requests list --json
+grep -qi 'del \\u007f csi \\u009b\[2J end' "$E2E_DIR/out" ||
+	fail "DEL and CSI are not escaped: $(grep reason "$E2E_DIR/out")"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$E2E_DIR/out"; then
+	fail "the JSON output holds a raw control character"
+fi
+E2E_URL=$broker_url
+
+# Arguments that end up in error messages reach stderr sanitized.
+# check_no_escape: stderr holds no raw ESC.
+check_no_escape() {
+	if LC_ALL=C grep -q "$(printf '\033')" "$E2E_DIR/err"; then
+		fail "an argument reached stderr with a raw ESC: $(cat -v "$E2E_DIR/err")"
+	fi
+}
+run_cli 2 admin approve "$(printf '1\033]52;c;aGk=\007')" --reason "escape in the id"
+check_no_escape
+run_cli 2 admin requests list --status "$(printf 'x\033[2J')"
+check_no_escape
+grep -q 'invalid --status "x' "$E2E_DIR/err" || fail "a bad --status printed: $(cat "$E2E_DIR/err")"
+run_cli 2 admin grants list "$(printf -- '--x\033[2J')"
+check_no_escape
+run_cli 2 admin --broker "$(printf 'b\033]52;c;aGk=\007')" requests list
+check_no_escape
+grep -q 'unknown broker "b' "$E2E_DIR/err" || fail "an unknown --broker printed: $(cat "$E2E_DIR/err")"
+for command in "" paths; do
+	run_cli 2 admin $command "-$(printf '\033')"
+	check_no_escape
+	grep -q "invalid option" "$E2E_DIR/err" || fail "gatehouse $command -ESC printed: $(cat -v "$E2E_DIR/err")"
+done
+"$BUILD/gatehouse" report "-$(printf '\033')" >"$E2E_DIR/out" 2>"$E2E_DIR/err"
+[ $? = 2 ] || fail "gatehouse report -ESC did not exit 2: $(cat -v "$E2E_DIR/err")"
+check_no_escape
 
 # No broker on the port any more: unreachable, 3.
 stop_broker

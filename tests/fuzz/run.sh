@@ -45,7 +45,7 @@ cflags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fno-omit-frame-pointer
 target_sources() {
 	case $1 in
 	sanitize) echo "tui/text.c common/strbuf.c common/alloc.c" ;;
-	input) echo "tui/input.c tui/draw.c tui/theme.c themes/default_theme.c tui/text.c common/strbuf.c common/alloc.c" ;;
+	input) echo "tui/input.c tui/draw.c tui/theme.c themes/default_theme.c tui/text.c common/strbuf.c common/alloc.c common/file_read.c" ;;
 	json_codec) echo "api/json.c api/model.c common/timeutil.c common/alloc.c" ;;
 	timeutil) echo "common/timeutil.c" ;;
 	policy) echo "$(ls policy/*.c) api/json.c api/model.c common/timeutil.c common/strbuf.c common/alloc.c" ;;

@@ -453,6 +453,60 @@ START_TEST(test_paths_rejects_unknown_broker)
 }
 END_TEST
 
+/* Config, keymap and token files that are FIFOs are rejected at once, never waited on. */
+START_TEST(test_config_fifos_rejected)
+{
+	struct console_config config;
+	char path[PATH_MAX];
+	char err[512] = "";
+	char *warning = NULL;
+
+	path_in_test_dir(path, sizeof path, "config.fifo");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(10);
+	ck_assert(!console_config_load(path, &config, err, sizeof err));
+	ck_assert_msg(strstr(err, "config.fifo is a FIFO, not a regular file") != NULL, "%s", err);
+	ck_assert_ptr_null(console_read_token_file(path, &warning, err, sizeof err));
+	ck_assert_msg(strstr(err, "is not a regular file") != NULL, "%s", err);
+
+	path_in_test_dir(path, sizeof path, "config/gatehouse/keymap");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert(!console_config_load_keys(NULL, NULL, err, sizeof err));
+	ck_assert_msg(strstr(err, "keymap is a FIFO, not a regular file") != NULL, "%s", err);
+	alarm(0);
+}
+END_TEST
+
+/* gatehouse paths exits 2 for a config that the console rejects, with any escape sanitized. */
+START_TEST(test_paths_rejects_bad_keys)
+{
+	char output[1024];
+	char *argv[] = { "paths", NULL };
+
+	write_file("config/gatehouse/config", "[keys]\nbind pending \033]52;c;QQ\007 approve\n", 0600);
+	ck_assert_int_eq(run_capturing(STDERR_FILENO, cli_paths_run, 1, argv, output,
+				       sizeof output), 2);
+	ck_assert_msg(strstr(output, "config/gatehouse/config:2:") != NULL, "%s", output);
+	ck_assert_msg(strchr(output, '\033') == NULL, "a raw ESC reached stderr: %s", output);
+	ck_assert_msg(strchr(output, '\007') == NULL, "a raw BEL reached stderr: %s", output);
+}
+END_TEST
+
+/* A path from an XDG variable is printed sanitized. */
+START_TEST(test_paths_sanitizes_paths)
+{
+	char output[4096];
+	char *argv[] = { "paths", NULL };
+
+	ck_assert_int_eq(setenv("XDG_STATE_HOME", "/tmp/\033]52;c;QQ\007", 1), 0);
+	ck_assert_int_eq(run_capturing(STDOUT_FILENO, cli_paths_run, 1, argv, output,
+				       sizeof output), 0);
+	ck_assert_msg(strstr(output, "history-file: /tmp/") != NULL, "%s", output);
+	ck_assert_msg(strchr(output, '\033') == NULL, "a raw ESC reached stdout: %s", output);
+	ck_assert_msg(strchr(output, '\007') == NULL, "a raw BEL reached stdout: %s", output);
+}
+END_TEST
+
 /* The test program runs from build/tests, so the shipped themes are found above it. */
 START_TEST(test_theme_user_dir_first)
 {
@@ -523,6 +577,9 @@ static Suite *console_config_suite(void)
 	tcase_add_test(tc, test_config_token_stays_with_config_url);
 	tcase_add_test(tc, test_config_token_file_mode_warned);
 	tcase_add_test(tc, test_keys_file_then_config);
+	tcase_add_test(tc, test_config_fifos_rejected);
+	tcase_add_test(tc, test_paths_rejects_bad_keys);
+	tcase_add_test(tc, test_paths_sanitizes_paths);
 	tcase_add_test(tc, test_paths_lists_resolved_files);
 	tcase_add_test(tc, test_paths_rejects_unknown_broker);
 	tcase_add_test(tc, test_theme_user_dir_first);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/strbuf.h"
 #include "tests/support/check_main.h"
 #include "tui/cmdline.h"
 
@@ -221,6 +222,126 @@ START_TEST(test_cmdline_history_file_kept)
 }
 END_TEST
 
+/* Write length bytes of text as a new history file in a new folder; path receives its name. */
+static void write_history(char *directory, char *path, size_t size, const char *text,
+			  size_t length)
+{
+	FILE *file;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	snprintf(path, size, "%s/history", directory);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_uint_eq(fwrite(text, 1, length, file), length);
+	ck_assert_int_eq(fclose(file), 0);
+}
+
+static void remove_history(const char *directory, const char *path)
+{
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(directory), 0);
+}
+
+/* A FIFO as the history file: neither loading nor saving may wait for a writer or a reader. */
+START_TEST(test_cmdline_history_fifo_rejected)
+{
+	char directory[] = "/tmp/gatehouse-cmdline-XXXXXX";
+	char path[256];
+	struct cmdline *cl;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	snprintf(path, sizeof path, "%s/history", directory);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(10);
+	cl = start(path);
+	ck_assert_ptr_nonnull(strstr(cmdline_take_error(cl), "is a FIFO, not a regular file"));
+	type(cl, "refresh");
+	ck_assert_int_eq(press(cl, '\n', false), CMDLINE_SUBMITTED);
+	ck_assert_ptr_nonnull(strstr(cmdline_take_error(cl), "cannot write the history file"));
+	cmdline_free(cl);
+	alarm(0);
+	remove_history(directory, path);
+}
+END_TEST
+
+/* A line longer than the command line takes is left out; the others decode as libedit wrote them. */
+START_TEST(test_cmdline_history_long_line_skipped)
+{
+	char directory[] = "/tmp/gatehouse-cmdline-XXXXXX";
+	char path[256];
+	struct strbuf text = STRBUF_INIT;
+	struct cmdline *cl;
+
+	strbuf_puts(&text, "_HiStOrY_V2_\ndeny\\0405\\040--reason\\040a\\134b\n");
+	for (int i = 0; i < 5000; i++)
+		strbuf_putc(&text, 'x');
+	strbuf_puts(&text, "\ntheme\\040mono\n");
+	write_history(directory, path, sizeof path, text.data, text.len);
+	start_curses();
+	cl = start(path);
+	ck_assert_ptr_nonnull(strstr(cmdline_take_error(cl), "has 1 invalid or too long line,"));
+	ck_assert_int_eq(press(cl, KEY_UP, true), CMDLINE_EDITING);
+	assert_line(cl, ":theme mono");
+	ck_assert_int_eq(press(cl, KEY_UP, true), CMDLINE_EDITING);
+	assert_line(cl, ":deny 5 --reason a\\b");
+	stop_curses();
+	cmdline_free(cl);
+	remove_history(directory, path);
+	strbuf_free(&text);
+}
+END_TEST
+
+/* A history file over 1 MiB (one 2 MiB line here) is not loaded, and the line editor still works. */
+START_TEST(test_cmdline_history_too_large)
+{
+	char directory[] = "/tmp/gatehouse-cmdline-XXXXXX";
+	char path[256];
+	size_t length = 2 * 1024 * 1024;
+	char *text = malloc(length);
+	struct cmdline *cl;
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'x', length);
+	memcpy(text, "_HiStOrY_V2_\n", 13);
+	write_history(directory, path, sizeof path, text, length);
+	free(text);
+	start_curses();
+	cl = start(path);
+	ck_assert_ptr_nonnull(strstr(cmdline_take_error(cl), "is larger than 1048576 bytes"));
+	type(cl, "refresh");
+	assert_line(cl, ":refresh");
+	stop_curses();
+	cmdline_free(cl);
+	remove_history(directory, path);
+}
+END_TEST
+
+/* What the editor saves, with blanks, a backslash and a tab, loads back the same. */
+START_TEST(test_cmdline_history_escapes_round_trip)
+{
+	char directory[] = "/tmp/gatehouse-cmdline-XXXXXX";
+	char path[256];
+	struct cmdline *cl;
+
+	ck_assert_ptr_nonnull(mkdtemp(directory));
+	snprintf(path, sizeof path, "%s/history", directory);
+	cl = start(path);
+	type(cl, "deny 7 --reason a\\b  c");
+	ck_assert_int_eq(press(cl, '\n', false), CMDLINE_SUBMITTED);
+	ck_assert_str_eq(cmdline_take_error(cl), "");
+	cmdline_free(cl);
+
+	start_curses();
+	cl = start(path);
+	ck_assert_str_eq(cmdline_take_error(cl), "");
+	ck_assert_int_eq(press(cl, KEY_UP, true), CMDLINE_EDITING);
+	assert_line(cl, ":deny 7 --reason a\\b  c");
+	stop_curses();
+	cmdline_free(cl);
+	remove_history(directory, path);
+}
+END_TEST
+
 static Suite *cmdline_suite(void)
 {
 	Suite *suite = suite_create("tui cmdline");
@@ -232,6 +353,10 @@ static Suite *cmdline_suite(void)
 	tcase_add_test(edit, test_cmdline_history_up_and_search);
 	tcase_add_test(edit, test_cmdline_tab_completes);
 	tcase_add_test(edit, test_cmdline_history_file_kept);
+	tcase_add_test(edit, test_cmdline_history_fifo_rejected);
+	tcase_add_test(edit, test_cmdline_history_long_line_skipped);
+	tcase_add_test(edit, test_cmdline_history_too_large);
+	tcase_add_test(edit, test_cmdline_history_escapes_round_trip);
 	suite_add_tcase(suite, edit);
 	return suite;
 }

@@ -249,8 +249,31 @@ START_TEST(test_theme_load_path_errors_name_file)
 
 	unlink(path);
 	ck_assert(!theme_load(path, &theme, err, sizeof err));
-	snprintf(expected, sizeof expected, "%s: No such file or directory", path);
+	snprintf(expected, sizeof expected, "cannot read the theme file %s: No such file or directory",
+		 path);
 	ck_assert_str_eq(err, expected);
+	rmdir(dir);
+}
+END_TEST
+
+/* A theme path that is a FIFO is rejected at once instead of waiting for a writer. */
+START_TEST(test_theme_load_fifo_rejected)
+{
+	char dir[64];
+	char path[128];
+	char expected[512];
+	struct theme theme;
+	char err[512] = "";
+
+	make_temp_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/fifo.theme", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(10);
+	ck_assert(!theme_load(path, &theme, err, sizeof err));
+	alarm(0);
+	snprintf(expected, sizeof expected, "the theme file %s is a FIFO, not a regular file", path);
+	ck_assert_str_eq(err, expected);
+	unlink(path);
 	rmdir(dir);
 }
 END_TEST
@@ -451,6 +474,7 @@ static Suite *theme_suite(void)
 
 	tcase_add_test(load, test_theme_load_path_keeps_default_for_missing_roles);
 	tcase_add_test(load, test_theme_load_path_errors_name_file);
+	tcase_add_test(load, test_theme_load_fifo_rejected);
 	tcase_add_test(load, test_theme_load_name_from_config_dir);
 	tcase_add_test(load, test_theme_load_name_from_source_tree);
 	tcase_add_test(load, test_theme_load_unknown_name_lists_places);
