@@ -95,6 +95,26 @@ enum cache_result cache_get_me_json(struct cache *cache, char **json);
 bool cache_set_me_json(struct cache *cache, const char *json);
 
 /*
+ * How far the one-time fetch of the broker's decided requests with one
+ * status ("approved", "denied") has come. It is kept in the meta table, so a
+ * fetch cut short resumes at cursor on the next start.
+ */
+struct cache_history_progress {
+	char *cursor;               /* the next page's cursor; NULL for the first page, or when done */
+	int64_t fetched;            /* requests stored so far */
+	bool done;                  /* the last page, or the cap, was reached */
+};
+
+/* Read the progress of one status; CACHE_NOT_FOUND (and zeros) before its first page. */
+enum cache_result cache_get_history_progress(struct cache *cache, const char *status,
+					     struct cache_history_progress *out);
+bool cache_set_history_progress(struct cache *cache, const char *status,
+				const struct cache_history_progress *progress);
+/* Forget the progress of one status, or of every status when status is NULL. */
+bool cache_forget_history_progress(struct cache *cache, const char *status);
+void cache_history_progress_free(struct cache_history_progress *progress);
+
+/*
  * Replace every cached object of a kind with a fresh listing. The client
  * calls cache_resync_begin, puts every object of the listing (events that
  * arrive meanwhile may be put too), then calls cache_resync_end, which deletes
@@ -109,8 +129,9 @@ bool cache_resync_begin(struct cache *cache, enum cache_object_kind kind);
 int64_t cache_resync_end(struct cache *cache, enum cache_object_kind kind, const char *status);
 
 /*
- * Delete every cached request, grant and audit entry, and the stored
- * last_seq that pointed into their event stream, for a client that finds
+ * Delete every cached request, grant and audit entry, the stored last_seq
+ * that pointed into their event stream and the progress of the fetch of
+ * decided requests, for a client that finds
  * another broker_id behind its URL. The outbox is kept. Returns the number of
  * outbox items still queued or being sent, which were meant for the other
  * broker, so that the caller can tell the user before sending them.

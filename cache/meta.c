@@ -4,6 +4,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 
 #include "cache/internal.h"
 #include "common/alloc.h"
@@ -133,4 +136,91 @@ enum cache_result cache_get_me_json(struct cache *cache, char **json)
 bool cache_set_me_json(struct cache *cache, const char *json)
 {
 	return cache_meta_set(cache, KEY_ME_JSON, json);
+}
+
+/* The meta key of one status's progress: "history.approved". */
+#define HISTORY_KEY_PREFIX "history."
+
+static void history_key(const char *status, char *key, size_t size)
+{
+	snprintf(key, size, HISTORY_KEY_PREFIX "%s", status);
+}
+
+void cache_history_progress_free(struct cache_history_progress *progress)
+{
+	free(progress->cursor);
+	memset(progress, 0, sizeof *progress);
+}
+
+/* Decode a stored progress; false when the text is not what cache_set_history_progress wrote. */
+static bool decode_history_progress(const char *text, struct cache_history_progress *out)
+{
+	json_t *object = json_loads(text, 0, NULL);
+	json_t *cursor = json_object_get(object, "cursor");
+	json_t *fetched = json_object_get(object, "fetched");
+	json_t *done = json_object_get(object, "done");
+	bool valid = json_is_integer(fetched) && json_integer_value(fetched) >= 0 &&
+		     json_is_boolean(done) && (json_is_null(cursor) || json_is_string(cursor));
+
+	if (valid) {
+		out->fetched = (int64_t)json_integer_value(fetched);
+		out->done = json_is_true(done);
+		out->cursor = json_is_string(cursor) ? xstrdup(json_string_value(cursor)) : NULL;
+	}
+	json_decref(object);
+	return valid;
+}
+
+enum cache_result cache_get_history_progress(struct cache *cache, const char *status,
+					     struct cache_history_progress *out)
+{
+	char key[64], *text = NULL;
+	enum cache_result found;
+
+	memset(out, 0, sizeof *out);
+	history_key(status, key, sizeof key);
+	found = cache_meta_get(cache, key, &text);
+	if (found == CACHE_FOUND && !decode_history_progress(text, out)) {
+		cache_fail_plain(cache, "meta %s is not a fetch progress: \"%.60s\"", key, text);
+		found = CACHE_ERROR;
+	}
+	free(text);
+	return found;
+}
+
+bool cache_set_history_progress(struct cache *cache, const char *status,
+				const struct cache_history_progress *progress)
+{
+	char key[64], *text;
+	json_t *object = json_pack("{s:o, s:I, s:b}", "cursor",
+				   progress->cursor ? json_string(progress->cursor) : json_null(),
+				   "fetched", (json_int_t)progress->fetched, "done", progress->done);
+	bool ok;
+
+	history_key(status, key, sizeof key);
+	text = object ? json_dumps(object, JSON_COMPACT) : NULL;
+	json_decref(object);
+	if (!text)
+		return cache_fail_plain(cache, "write meta %s: the cursor is not valid UTF-8", key);
+	ok = cache_meta_set(cache, key, text);
+	free(text);
+	return ok;
+}
+
+bool cache_forget_history_progress(struct cache *cache, const char *status)
+{
+	char key[64];
+	sqlite3_stmt *statement;
+	bool ok;
+
+	if (status) {
+		history_key(status, key, sizeof key);
+		return cache_meta_set(cache, key, NULL);
+	}
+	statement = cache_prepare(cache, "DELETE FROM meta WHERE key LIKE '" HISTORY_KEY_PREFIX "%'");
+	if (!statement)
+		return false;
+	ok = cache_step_done(cache, statement, "forget the progress of the decided-request fetch");
+	sqlite3_finalize(statement);
+	return ok;
 }

@@ -64,7 +64,7 @@ int64_t cache_clear_objects(struct cache *cache)
 		return -1;
 	if (cache_exec(cache, "DELETE FROM requests; DELETE FROM grants; DELETE FROM audit",
 		       "clear cached objects") &&
-	    cache_meta_set(cache, KEY_LAST_SEQ, NULL))
+	    cache_meta_set(cache, KEY_LAST_SEQ, NULL) && cache_forget_history_progress(cache, NULL))
 		statement = cache_prepare(cache, "SELECT count(*) FROM outbox"
 					  " WHERE state IN ('queued', 'sending')");
 	if (statement) {

@@ -53,6 +53,7 @@ struct sync *sync_new(struct http_client *http, struct cache *cache,
 	backoff_init(&sync->stall_backoff, FEED_MIN_EMPTY_INTERVAL_MS, SYNC_RETRY_MAX_MS);
 	/* Every page but the first comes from a cursor. */
 	cursor_history_init(&sync->list_cursors, SYNC_LIST_MAX_PAGES - 1);
+	sync_history_init(sync);
 	return sync;
 }
 
@@ -69,6 +70,7 @@ void sync_free(struct sync *sync)
 		return;
 	cancel_call(sync);
 	sync_fetches_cancel(sync);
+	sync_history_free(sync);
 	if (sync->have_me)
 		principal_free(&sync->me);
 	free(sync->list_cursor);
@@ -112,6 +114,13 @@ void sync_notify(struct sync *sync)
 		sync->changed = 0;
 		if (sync->callbacks.on_changed)
 			sync->callbacks.on_changed(sync->ctx, what);
+	}
+	if (sync->history_error) {
+		char *message = sync->history_error;
+		sync->history_error = NULL;
+		if (sync->callbacks.on_fetch_failed)
+			sync->callbacks.on_fetch_failed(sync->ctx, message);
+		free(message);
 	}
 }
 
@@ -329,8 +338,11 @@ static bool store_me(struct sync *sync, const struct http_response *response, ch
 	sync->me = me;
 	sync->have_me = true;
 	sync->changed |= SYNC_CHANGED_ME;
-	if (change != CACHE_OWNER_SAME)
+	if (change != CACHE_OWNER_SAME) {
+		/* A page in flight belongs to the other owner, and the cleared cache starts the history over. */
+		sync_history_cancel(sync);
 		sync->resync_needed = true;
+	}
 	report_online(sync, change, unsent);
 	return true;
 }
@@ -381,6 +393,8 @@ void sync_refresh(struct sync *sync)
 {
 	backoff_reset(&sync->backoff);
 	backoff_reset(&sync->stall_backoff);
+	backoff_reset(&sync->history_backoff);
+	sync->history_retry_at_ms = 0;
 	sync->resync_needed = true;
 	sync_start(sync);
 }
@@ -555,6 +569,8 @@ void sync_feed_start(struct sync *sync)
 		sync_fail(sync, NULL, "reading the feed position", path);
 		return;
 	}
+	/* Decided requests load from the first feed call on, so never before the listings. */
+	sync_history_continue(sync);
 	snprintf(path, sizeof path, "/v1/events?after=%lld&wait=%d", (long long)last_seq,
 		 SYNC_FEED_WAIT_SECONDS);
 	sync->feed_after = last_seq;

@@ -5,7 +5,10 @@
  * Keeps the cache in step with the broker. It calls /v1/me, then lists the
  * pending requests and active grants when the cache has no feed position
  * (or the broker no longer keeps it), then long-polls /v1/events for as
- * long as the console runs. Failures are retried with a growing delay. The
+ * long as the console runs. Beside the feed, once per cache, it loads the
+ * broker's decided requests (approved and denied, newest first, up to a
+ * cap) for the policy pane's simulation. Failures are retried with a
+ * growing delay. The
  * callbacks report every change of connection state and every change to
  * the cache. The sync never draws and never waits on the network, because
  * all its calls go through the http_client's event loop.
@@ -28,6 +31,13 @@
 /* The first and the longest delay before retrying after a failure. */
 #define SYNC_RETRY_FIRST_MS 1000
 #define SYNC_RETRY_MAX_MS 30000
+/*
+ * The most decided requests fetched per status (approved, denied), newest
+ * first: 100,000 in all. The policy pane decodes every cached decided
+ * request each time it simulates, so the cap bounds that time and the cache
+ * file (a demo request takes 0.5 to 2 KB), not the broker's history.
+ */
+#define SYNC_HISTORY_MAX_PER_STATUS 50000
 /* How long to wait after a 401 before trying the same token again. */
 #define SYNC_UNAUTHORIZED_RETRY_MS (5 * 60 * 1000)
 
@@ -59,8 +69,9 @@ struct sync_callbacks {
 	/* The cache changed: views that show what (enum sync_change bits) reload. */
 	void (*on_changed)(void *ctx, unsigned what);
 	/*
-	 * A sync_fetch_audit() or sync_fetch_object() failed, or an audit trail
-	 * was stored without the entries that did not decode.
+	 * A sync_fetch_audit() or sync_fetch_object() failed, an audit trail
+	 * was stored without the entries that did not decode, or a page of the
+	 * decided requests failed for another reason than the connection.
 	 */
 	void (*on_fetch_failed)(void *ctx, const char *message);
 };
@@ -100,6 +111,12 @@ bool sync_fetch_audit(struct sync *sync, const char *kind, int64_t id);
  * with its kind's bit: the outbox uses it to show the truth after a conflict.
  */
 bool sync_fetch_object(struct sync *sync, const char *kind, int64_t id);
+
+/*
+ * Whether the cache contains the broker's decided requests: their fetch has
+ * finished, now or in an earlier run on this cache. False on a cache error.
+ */
+bool sync_history_complete(struct sync *sync);
 
 enum sync_state sync_get_state(const struct sync *sync);
 /*

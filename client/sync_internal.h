@@ -3,6 +3,7 @@
 
 /* Declarations shared by the files of the sync (client/sync*.c) and hidden from its users. */
 
+#include <jansson.h>
 #include <stdarg.h>
 
 #include "client/backoff.h"
@@ -70,6 +71,15 @@ struct sync {
 	unsigned changed;
 
 	struct sync_fetch *fetches;
+
+	/* The background fetch of decided requests (client/sync_history.c). */
+	struct http_request *history_call; /* the page in flight, or NULL */
+	const char *history_status; /* the status of the page in flight */
+	bool history_done;          /* every status finished, as the cache records */
+	int64_t history_retry_at_ms; /* no page before this time (time_monotonic_ms) after a failure */
+	struct backoff history_backoff;
+	struct cursor_history history_cursors; /* every cursor of the status in progress */
+	char *history_error;        /* a failure for on_fetch_failed, sent by sync_notify */
 };
 
 /* Record a new state and detail, to be reported by sync_notify when either changed. */
@@ -98,6 +108,33 @@ void sync_resync_start(struct sync *sync);
 void sync_feed_start(struct sync *sync);
 /* Cancel the audit and object fetches without callbacks (client/sync_fetch.c). */
 void sync_fetches_cancel(struct sync *sync);
+
+/*
+ * Read a listing page's next_cursor into *cursor: a new string, or NULL on
+ * the last page. Returns false with err on a wrong one, a cursor that
+ * cursors has seen, or one past max_pages.
+ */
+bool sync_read_next_cursor(struct cursor_history *cursors, int max_pages, const json_t *body,
+			   char **cursor, char *err, size_t errlen);
+/*
+ * Put the items of a listing page of kind into the cache, skipping and
+ * counting in *skipped those that do not decode; false with err on a cache
+ * error. Each item is stored as the broker sent it, cut from the body's
+ * text, unless the scanner cannot find each item's text there.
+ */
+bool sync_put_items(struct sync *sync, enum cache_object_kind kind, const json_t *items,
+		    const struct http_response *response, int64_t *skipped, char *err, size_t errlen);
+
+/*
+ * Send the next page of the decided requests when that fetch is neither
+ * finished, nor in flight, nor waiting after a failure (client/sync_history.c).
+ */
+void sync_history_continue(struct sync *sync);
+/* Cancel the fetch of decided requests without callbacks; the next continue starts it again. */
+void sync_history_cancel(struct sync *sync);
+/* Set up and free the history fields of struct sync. */
+void sync_history_init(struct sync *sync);
+void sync_history_free(struct sync *sync);
 
 /* Percent-encode s for a query string; the caller frees the result. */
 char *sync_query_escape(const char *s);

@@ -79,9 +79,8 @@ void sync_resync_start(struct sync *sync)
 	send_page(sync, CACHE_REQUESTS, NULL);
 }
 
-/* Read next_cursor: a new string, or NULL on the last page; false with err on a wrong one. */
-static bool read_next_cursor(struct sync *sync, const json_t *body, char **cursor, char *err,
-			     size_t errlen)
+bool sync_read_next_cursor(struct cursor_history *cursors, int max_pages, const json_t *body,
+			   char **cursor, char *err, size_t errlen)
 {
 	json_t *value = json_object_get(body, "next_cursor");
 
@@ -92,7 +91,7 @@ static bool read_next_cursor(struct sync *sync, const json_t *body, char **curso
 		snprintf(err, errlen, "field \"next_cursor\": expected a string or null");
 		return false;
 	}
-	switch (cursor_history_add(&sync->list_cursors, json_string_value(value),
+	switch (cursor_history_add(cursors, json_string_value(value),
 				   json_string_length(value))) {
 	case CURSOR_NEW:
 		break;
@@ -101,20 +100,15 @@ static bool read_next_cursor(struct sync *sync, const json_t *body, char **curso
 		return false;
 	case CURSOR_TOO_MANY:
 		snprintf(err, errlen, "the broker sent more than %d pages of %d; stopping the listing",
-			 SYNC_LIST_MAX_PAGES, SYNC_LIST_PAGE_SIZE);
+			 max_pages, SYNC_LIST_PAGE_SIZE);
 		return false;
 	}
 	*cursor = xstrdup(json_string_value(value));
 	return true;
 }
 
-/*
- * Put the items of a page into the cache, skipping those that do not decode;
- * false on a cache error. Each item is stored as the broker sent it, cut from
- * the body's text, unless the scanner cannot find each item's text there.
- */
-static bool put_items(struct sync *sync, const json_t *items, const struct http_response *response,
-		      int64_t *skipped, char *err, size_t errlen)
+bool sync_put_items(struct sync *sync, enum cache_object_kind kind, const json_t *items,
+		    const struct http_response *response, int64_t *skipped, char *err, size_t errlen)
 {
 	char reason[512];
 	struct json_span *spans;
@@ -126,10 +120,9 @@ static bool put_items(struct sync *sync, const json_t *items, const struct http_
 
 	json_array_foreach(items, i, item) {
 		enum apply_result result = as_sent ?
-			apply_object_as_sent(sync->cache, sync->list_kind, item,
-					     response->body + spans[i].start, spans[i].length,
-					     reason, sizeof reason) :
-			apply_object(sync->cache, sync->list_kind, item, reason, sizeof reason);
+			apply_object_as_sent(sync->cache, kind, item, response->body + spans[i].start,
+					     spans[i].length, reason, sizeof reason) :
+			apply_object(sync->cache, kind, item, reason, sizeof reason);
 		if (result == APPLY_CACHE_ERROR) {
 			snprintf(err, errlen, "%s", reason);
 			free(spans);
@@ -161,14 +154,16 @@ static bool store_page(struct sync *sync, const struct http_response *response, 
 		return false;
 	}
 	if (!apply_read_seq(body, "last_seq", &last_seq, err, errlen) ||
-	    !read_next_cursor(sync, body, cursor, err, errlen))
+	    !sync_read_next_cursor(&sync->list_cursors, SYNC_LIST_MAX_PAGES, body, cursor, err,
+				   errlen))
 		return false;
 	if (!cache_begin(sync->cache)) {
 		snprintf(err, errlen, "the cache could not be written: %s", cache_last_error(sync->cache));
 		xfree_str(cursor);
 		return false;
 	}
-	if (!put_items(sync, items, response, skipped, err, errlen) || !cache_commit(sync->cache)) {
+	if (!sync_put_items(sync, sync->list_kind, items, response, skipped, err, errlen) ||
+	    !cache_commit(sync->cache)) {
 		if (!err[0])
 			snprintf(err, errlen, "the cache could not be written: %s",
 				 cache_last_error(sync->cache));

@@ -11,6 +11,7 @@
 #include "api/json.h"
 #include "cache/objects.h"
 #include "cache/outbox.h"
+#include "cache/policy.h"
 #include "client/backoff.h"
 #include "client/cursor_history.h"
 #include "client/sync.h"
@@ -358,6 +359,123 @@ static bool never(void *arg)
 	return false;
 }
 
+static bool history_complete(void *arg)
+{
+	struct harness *h = arg;
+
+	return sync_history_complete(h->sync);
+}
+
+/* Make a request as demo-requester and deny it as demo-admin; returns its id. */
+static int64_t make_denied_request(void)
+{
+	struct http_result result;
+	char path[64];
+	int64_t id;
+
+	ck_assert_int_eq(http_call("POST", demo.url, "/v1/requests", demo.requester_token,
+				   "{\"resource\": \"res-14354\", \"role\": \"read\", \"reason\": "
+				   "\"history test\", \"duration_seconds\": 3600}", NULL, &result), 0);
+	ck_assert_int_eq(result.status, 201);
+	id = http_json_int(&result, "id");
+	http_result_free(&result);
+	snprintf(path, sizeof path, "/v1/requests/%lld/deny", (long long)id);
+	ck_assert_int_eq(http_call("POST", demo.url, path, demo.admin_token,
+				   "{\"reason\": \"history test\"}", NULL, &result), 0);
+	ck_assert_int_eq(result.status, 200);
+	http_result_free(&result);
+	return id;
+}
+
+/* The id of the newest request the broker lists with status. */
+static int64_t newest_request_id(const char *status)
+{
+	struct http_result result;
+	char path[64];
+	int64_t id;
+
+	snprintf(path, sizeof path, "/v1/requests?status=%s&limit=1", status);
+	ck_assert_int_eq(http_call("GET", demo.url, path, demo.admin_token, NULL, NULL, &result), 0);
+	ck_assert_int_eq(result.status, 200);
+	id = json_integer_value(json_object_get(json_array_get(json_object_get(result.json, "items"),
+								0), "id"));
+	http_result_free(&result);
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+/* Delete one cached request with a connection of the test's own, as if it had never come. */
+static void delete_cached_request(struct harness *h, int64_t id)
+{
+	char path[128], sql[96];
+	sqlite3 *db;
+
+	snprintf(path, sizeof path, "%s/cache.db", h->directory);
+	snprintf(sql, sizeof sql, "DELETE FROM requests WHERE id = %lld", (long long)id);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
+/* Start a new sync on the same cache, as the console does on its next start. */
+static void harness_restart(struct harness *h)
+{
+	sync_free(h->sync);
+	memset(&h->recorder, 0, sizeof h->recorder);
+	h->sync = sync_new(h->http, h->cache, &recorder_callbacks, &h->recorder);
+	h->loop.sync = h->sync;
+}
+
+START_TEST(test_history_fetched_once)
+{
+	struct harness h;
+	struct policy_history *history;
+	size_t skipped = 99;
+	int64_t denied_id = make_denied_request(), newest_approved, newest_denied;
+	enum request_status status;
+	long approved = count_listing(demo.admin_token, "/v1/requests?status=approved&limit=500");
+	long denied = count_listing(demo.admin_token, "/v1/requests?status=denied&limit=500");
+
+	/* Below the cap, so every decided request of the broker is fetched. */
+	ck_assert_int_lt(approved, SYNC_HISTORY_MAX_PER_STATUS);
+	ck_assert_int_lt(denied, SYNC_HISTORY_MAX_PER_STATUS);
+	/* Several pages of 500. */
+	ck_assert_int_gt(approved, 1000);
+	harness_open(&h, demo.url, demo.admin_token);
+	sync_until_synced(&h);
+	ck_assert_msg(test_loop_run(&h.loop, history_complete, &h, SYNC_TIMEOUT_MS),
+		      "the decided requests did not arrive: state %s, detail \"%s\", last failure \"%s\"",
+		      sync_state_name(sync_get_state(h.sync)), sync_get_detail(h.sync),
+		      h.recorder.fetch_error);
+
+	history = cache_policy_history(h.cache, &skipped);
+	ck_assert_ptr_nonnull(history);
+	ck_assert_uint_eq(skipped, 0);
+	ck_assert_uint_eq(policy_history_count(history), (size_t)(approved + denied));
+	/* Only the attributes the broker's decision saw name the requester's roles. */
+	ck_assert(policy_history_has_attribute(history, "requester.roles"));
+	policy_history_free(history);
+	ck_assert_int_eq(cached_request_status(h.cache, denied_id, &status), CACHE_FOUND);
+	ck_assert_int_eq(status, REQUEST_DENIED);
+	ck_assert_int_eq(cache_count_pending(h.cache),
+			 count_listing(demo.admin_token, "/v1/requests?status=pending&limit=500"));
+
+	/* The next start finds the history done: the newest of each status, deleted here, stays away. */
+	newest_approved = newest_request_id("approved");
+	newest_denied = newest_request_id("denied");
+	delete_cached_request(&h, newest_approved);
+	delete_cached_request(&h, newest_denied);
+	harness_restart(&h);
+	sync_until_synced(&h);
+	ck_assert(sync_history_complete(h.sync));
+	ck_assert(!test_loop_run(&h.loop, never, NULL, 3000));
+	ck_assert_int_eq(cached_request_status(h.cache, newest_approved, &status), CACHE_NOT_FOUND);
+	ck_assert_int_eq(cached_request_status(h.cache, newest_denied, &status), CACHE_NOT_FOUND);
+	harness_close(&h);
+}
+END_TEST
+
 START_TEST(test_idle_long_poll_sleeps)
 {
 	struct harness h;
@@ -365,6 +483,8 @@ START_TEST(test_idle_long_poll_sleeps)
 
 	harness_open(&h, demo.url, demo.admin_token);
 	sync_until_synced(&h);
+	/* Idle comes after the one-time fetch of decided requests. */
+	ck_assert(test_loop_run(&h.loop, history_complete, &h, SYNC_TIMEOUT_MS));
 	/* Let curl send the long poll it was just handed. */
 	test_loop_run(&h.loop, never, NULL, 300);
 	ck_assert_uint_eq(http_client_in_flight(h.http), 1);
@@ -602,6 +722,7 @@ enum fake_mode {
 	FAKE_LIMITED_ME_DAY,        /* /v1/me answers 429 with Retry-After: 86400 */
 	FAKE_LIMITED_FEED,          /* /v1/events answers 503 with Retry-After: 3 */
 	FAKE_GRANT_EXPIRES,         /* grant 9 listed active, then a grant.expired event for it */
+	FAKE_HISTORY_DROP,          /* two pages of approved requests, the second failing once */
 };
 
 /* The client's response size limit in the fake tests, so that FAKE_HUGE_ME stays small. */
@@ -612,6 +733,8 @@ struct fake_broker {
 	atomic_uint events_calls;
 	atomic_uint requests_calls;
 	atomic_uint audit_calls;
+	atomic_uint history_first_pages; /* calls for the first page of approved requests */
+	atomic_uint history_second_pages;
 };
 
 static const char fake_request_json[] =
@@ -812,6 +935,54 @@ static void fake_grants(int fd, int mode)
 	test_respond(fd, 200, "application/json", body);
 }
 
+/* Request id, approved, as JSON text. */
+static void fake_approved_request(int64_t id, char *out, size_t size)
+{
+	json_t *request = json_loads(fake_request_json, 0, NULL);
+
+	ck_assert_ptr_nonnull(request);
+	json_object_set_new(request, "id", json_integer(id));
+	json_object_set_new(request, "status", json_string("approved"));
+	json_object_set_new(request, "decided_at", json_string("2026-12-04T15:10:00Z"));
+	json_object_set_new(request, "decided_by", json_string("emp-2"));
+	json_object_set_new(request, "version", json_integer(2));
+	char *text = json_dumps(request, JSON_COMPACT);
+	snprintf(out, size, "%s", text);
+	free(text);
+	json_decref(request);
+}
+
+/*
+ * Answer a listing of decided requests: none, or in FAKE_HISTORY_DROP
+ * approved request 11, then at cursor "h2" a 503 the first time and
+ * approved request 12 after that.
+ */
+static void fake_history(struct fake_broker *fake, int fd, int mode, const char *target)
+{
+	char body[4096], item[2048], cursor[16];
+
+	query_value(target, "cursor=", cursor, sizeof cursor);
+	if (mode != FAKE_HISTORY_DROP || !strstr(target, "status=approved")) {
+		test_respond(fd, 200, "application/json",
+			     "{\"items\": [], \"next_cursor\": null, \"last_seq\": 5}");
+		return;
+	}
+	if (!cursor[0]) {
+		atomic_fetch_add(&fake->history_first_pages, 1);
+		fake_approved_request(11, item, sizeof item);
+		snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": \"h2\", "
+			 "\"last_seq\": 5}", item);
+	} else if (atomic_fetch_add(&fake->history_second_pages, 1) == 0) {
+		fake_retry_after(fd, 503, "1");
+		return;
+	} else {
+		fake_approved_request(12, item, sizeof item);
+		snprintf(body, sizeof body, "{\"items\": [%s], \"next_cursor\": null, "
+			 "\"last_seq\": 5}", item);
+	}
+	test_respond(fd, 200, "application/json", body);
+}
+
 static void fake_handler(struct test_server *server, int fd, const struct test_request *request)
 {
 	struct fake_broker *fake = server->ctx;
@@ -820,6 +991,9 @@ static void fake_handler(struct test_server *server, int fd, const struct test_r
 
 	if (strcmp(path, "/v1/me") == 0) {
 		fake_me(fd, mode);
+	} else if (strncmp(path, "/v1/requests?status=approved", 28) == 0 ||
+		   strncmp(path, "/v1/requests?status=denied", 26) == 0) {
+		fake_history(fake, fd, mode, path);
 	} else if (strncmp(path, "/v1/requests?", 13) == 0) {
 		atomic_fetch_add(&fake->requests_calls, 1);
 		fake_requests(fd, mode, path);
@@ -1024,6 +1198,33 @@ START_TEST(test_malformed_event_skipped)
 	ck_assert_msg(strstr(sync_get_detail(h.sync), "; skipped 1 object the broker sent malformed "
 			     "(last: invalid request 2 from the broker: field \"status\"") != NULL,
 		      "detail \"%s\"", sync_get_detail(h.sync));
+	harness_close(&h);
+	test_server_stop(&server);
+}
+END_TEST
+
+START_TEST(test_history_resumes_after_failure)
+{
+	struct fake_broker fake = { 0 };
+	struct test_server server;
+	struct harness h;
+	enum request_status status;
+
+	start_synced(&fake, FAKE_HISTORY_DROP, &server, &h);
+	ck_assert_msg(test_loop_run(&h.loop, history_complete, &h, 20000),
+		      "the decided requests did not arrive: last failure \"%s\"", h.recorder.fetch_error);
+	/* The failed page was requested again, and the first page was not. */
+	unsigned second_pages = atomic_load(&fake.history_second_pages);
+	unsigned first_pages = atomic_load(&fake.history_first_pages);
+	ck_assert_uint_eq(second_pages, 2);
+	ck_assert_uint_eq(first_pages, 1);
+	ck_assert_int_eq(cached_request_status(h.cache, 11, &status), CACHE_FOUND);
+	ck_assert_int_eq(status, REQUEST_APPROVED);
+	ck_assert_int_eq(cached_request_status(h.cache, 12, &status), CACHE_FOUND);
+	ck_assert_int_eq(status, REQUEST_APPROVED);
+	/* A broker error is the connection's to report, not the history's. */
+	ck_assert_int_eq(h.recorder.fetch_failures, 0);
+	ck_assert_int_eq(cache_count_pending(h.cache), 1);
 	harness_close(&h);
 	test_server_stop(&server);
 }
@@ -1299,6 +1500,7 @@ static Suite *client_sync_suite(void)
 	tcase_set_timeout(broker, 120);
 	tcase_add_unchecked_fixture(broker, start_demo, stop_demo);
 	tcase_add_test(broker, test_resync_fills_cache);
+	tcase_add_test(broker, test_history_fetched_once);
 	tcase_add_test(broker, test_feed_delivers_approval);
 	tcase_add_test(broker, test_idle_long_poll_sleeps);
 	tcase_add_test(broker, test_expired_cursor_resyncs);
@@ -1321,6 +1523,7 @@ static Suite *client_sync_suite(void)
 	tcase_add_test(fake, test_oversized_response_not_unreachable);
 	tcase_add_test(fake, test_malformed_event_skipped);
 	tcase_add_test(fake, test_malformed_item_skipped);
+	tcase_add_test(fake, test_history_resumes_after_failure);
 	tcase_add_test(fake, test_empty_feed_does_not_spin);
 	tcase_add_test(fake, test_replayed_feed_does_not_spin);
 	tcase_add_test(fake, test_backwards_feed_keeps_position);
