@@ -282,18 +282,23 @@ enum outbox_review_verdict outbox_message_review(const struct outbox_item *item,
 	return verdict;
 }
 
+/*
+ * A publish over a newer version is never retried: its text was written
+ * without the other change, so sending it would silently undo that change.
+ */
 enum outbox_review_verdict outbox_message_review_publish(const struct outbox_item *item,
 							 int64_t version, struct strbuf *out)
 {
-	if (version == item->if_match) {
-		strbuf_printf(out, "the published policy is still version %lld; publish it again?",
-			      (long long)version);
-		append_last_error(item, out);
-	} else {
-		strbuf_printf(out, "the published policy is now version %lld (yours was based on "
-			      "version %lld); publish yours over it, replacing that change?",
-			      (long long)version, (long long)item->if_match);
+	if (version != item->if_match) {
+		strbuf_printf(out, "the published policy is now version %lld, and yours was based "
+			      "on version %lld, so publishing yours would undo that change; nothing "
+			      "was queued: open the policy pane (4), edit the published version and "
+			      "re-apply your change", (long long)version, (long long)item->if_match);
+		return OUTBOX_REVIEW_MOOT;
 	}
+	strbuf_printf(out, "the published policy is still version %lld; publish it again?",
+		      (long long)version);
+	append_last_error(item, out);
 	strbuf_puts(out, " (y/n)");
 	return OUTBOX_REVIEW_APPLIES;
 }

@@ -71,6 +71,10 @@ const char keymap_default_text[] =
 	"bind policy w publish\n"
 	"bind policy D discard-draft\n"
 	"\n"
+	"# The metrics pane\n"
+	"bind metrics w next-window\n"
+	"bind metrics W previous-window\n"
+	"\n"
 	"# Dialogs\n"
 	"bind dialog Enter accept\n"
 	"bind dialog Esc cancel\n"
@@ -105,6 +109,7 @@ static const int context_parents[KEY_CONTEXT_COUNT] = {
 	[KEY_CONTEXT_GRANTS] = KEY_CONTEXT_LIST,
 	[KEY_CONTEXT_DETAIL] = KEY_CONTEXT_LIST,
 	[KEY_CONTEXT_POLICY] = KEY_CONTEXT_LIST,
+	[KEY_CONTEXT_METRICS] = KEY_CONTEXT_LIST,
 	[KEY_CONTEXT_DIALOG] = NO_PARENT,
 };
 
@@ -357,6 +362,20 @@ static const char *word_position(const struct line_words *words, int i)
 	return i < words->count ? words->start[i] : words->end_of_line;
 }
 
+/* Write "global, list, ... or dialog", every context name in order. */
+static void list_context_names(char *out, size_t size)
+{
+	struct strbuf text = STRBUF_INIT;
+
+	for (int i = 0; i < KEY_CONTEXT_COUNT; i++) {
+		if (i > 0)
+			strbuf_puts(&text, i + 1 == KEY_CONTEXT_COUNT ? " or " : ", ");
+		strbuf_puts(&text, context_names[i]);
+	}
+	snprintf(out, size, "%s", strbuf_str(&text));
+	strbuf_free(&text);
+}
+
 static bool parse_context_and_key(const struct keymap_parser *parser,
 				  const struct line_words *words,
 				  enum key_context *context,
@@ -366,11 +385,13 @@ static bool parse_context_and_key(const struct keymap_parser *parser,
 		return parse_error(parser, word_position(words, 1), "missing context");
 	int found = find_context(words->text[1]);
 
-	if (found < 0)
+	if (found < 0) {
+		char expected[128];
+
+		list_context_names(expected, sizeof expected);
 		return parse_error(parser, words->start[1],
-				   "unknown context \"%s\" (expected global, list, pending, "
-				   "grants, detail or dialog)",
-				   words->text[1]);
+				   "unknown context \"%s\" (expected %s)", words->text[1], expected);
+	}
 	*context = (enum key_context)found;
 	if (words->count < 3)
 		return parse_error(parser, word_position(words, 2), "missing key");

@@ -18,9 +18,9 @@
  * PgUp, PgDn, Home, End, F1..F24, or C-a..C-z for Ctrl with a letter.
  *
  * A key is looked up in the context of the focused pane first, then in the
- * contexts it inherits: pending and grants inherit list, detail and policy
- * inherit list (so the same keys scroll), and list inherits global. Dialogs are
- * modal: the dialog context inherits nothing.
+ * contexts it inherits: pending, grants, detail, policy and metrics inherit
+ * list (so the same keys scroll), and list inherits global.
+ * Dialogs are modal: the dialog context inherits nothing.
  */
 
 #include <stdbool.h>
@@ -36,6 +36,7 @@
 	X(GRANTS, "grants")        \
 	X(DETAIL, "detail")        \
 	X(POLICY, "policy")        \
+	X(METRICS, "metrics")      \
 	X(DIALOG, "dialog")
 
 enum key_context {
@@ -89,6 +90,9 @@ enum key_context {
 	  "Ask the broker to simulate the draft over its whole history")            \
 	X(PUBLISH_POLICY, "publish", POLICY, "Publish the draft, after a question")  \
 	X(DISCARD_DRAFT, "discard-draft", POLICY, "Discard the draft, after a question") \
+	X(NEXT_WINDOW, "next-window", METRICS,                                      \
+	  "Show the next window of 24 hours, 7 days or 30 days")                    \
+	X(PREVIOUS_WINDOW, "previous-window", METRICS, "Show the previous window")   \
 	X(RETRY, "retry", DETAIL, "In the outbox: check and send again a failed action") \
 	X(DROP, "drop", DETAIL, "In the outbox: drop an action so it is never sent") \
 	X(ACCEPT, "accept", DIALOG, "Accept the dialog's text")                      \

@@ -21,17 +21,22 @@ static struct help_view *help_of(struct view *v)
 	return (struct help_view *)v;
 }
 
+/* The heading of a context's keys; every context has its own, so none shows its binding-file name. */
 static const char *context_title(enum key_context context)
 {
 	switch (context) {
 	case KEY_CONTEXT_GLOBAL: return "Everywhere";
 	case KEY_CONTEXT_LIST: return "In a list";
-	case KEY_CONTEXT_PENDING: return "Pending requests";
-	case KEY_CONTEXT_GRANTS: return "Grants";
-	case KEY_CONTEXT_DETAIL: return "Detail";
-	case KEY_CONTEXT_DIALOG: return "Dialogs";
-	default: return key_context_name(context);
+	case KEY_CONTEXT_PENDING: return "In the pending requests";
+	case KEY_CONTEXT_GRANTS: return "In the grants";
+	/* The outbox, the messages and this help are detail views too, and r and x act in the outbox. */
+	case KEY_CONTEXT_DETAIL: return "In a detail view or the outbox";
+	case KEY_CONTEXT_POLICY: return "In the policy pane";
+	case KEY_CONTEXT_METRICS: return "In the metrics pane";
+	case KEY_CONTEXT_DIALOG: return "In a dialog";
+	case KEY_CONTEXT_COUNT: break;
 	}
+	return key_context_name(context);
 }
 
 /* The ":" commands, from the table that runs and completes them. */

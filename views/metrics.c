@@ -1,7 +1,8 @@
 /*
  * The metrics pane: one sparkline per series of GET /v1/metrics over a window of
  * 24 hours, 7 days or 30 days, with the last step's value, the range and the
- * trend. It is the third pane; w changes the window.
+ * trend. It is the third pane; the next-window and previous-window keys (w and
+ * W by default) change the window.
  */
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "common/timeutil.h"
 #include "console/app.h"
 #include "tui/draw.h"
+#include "tui/keymap.h"
 #include "views/metrics.h"
 
 #define DAY 86400
@@ -54,7 +56,14 @@ static void metrics_reload(struct view *v, size_t limit)
 
 static void metrics_title(struct view *v, char *out, size_t size)
 {
-	snprintf(out, size, "Metrics, last %s (w: window)", windows[metrics_of(v)->window].name);
+	char keys[KEYMAP_KEYS_SIZE];
+
+	keymap_describe(ACTION_NEXT_WINDOW, KEY_CONTEXT_METRICS, keys, sizeof keys);
+	if (keys[0])
+		snprintf(out, size, "Metrics, last %s (%s: window)", windows[metrics_of(v)->window].name,
+			 keys);
+	else
+		snprintf(out, size, "Metrics, last %s", windows[metrics_of(v)->window].name);
 }
 
 /* The first line: where the figures come from, in a warning colour when not the broker's. */
@@ -104,20 +113,6 @@ static void change_window(struct metrics_view *m, size_t window)
 	m->base.app->dirty = true;
 }
 
-/* w and W move to the next and previous window. */
-static bool metrics_take_key(struct view *v, const struct key_event *ev)
-{
-	struct metrics_view *m = metrics_of(v);
-
-	if (ev->function || (ev->code != 'w' && ev->code != 'W'))
-		return false;
-	if (ev->code == 'w')
-		change_window(m, (m->window + 1) % WINDOW_COUNT);
-	else
-		change_window(m, (m->window + WINDOW_COUNT - 1) % WINDOW_COUNT);
-	return true;
-}
-
 static bool metrics_handle_action(struct view *v, enum action action)
 {
 	struct metrics_view *m = metrics_of(v);
@@ -125,6 +120,12 @@ static bool metrics_handle_action(struct view *v, enum action action)
 				  ? METRICS_SERIES_COUNT - (size_t)m->rows : 0;
 
 	switch (action) {
+	case ACTION_NEXT_WINDOW:
+		change_window(m, (m->window + 1) % WINDOW_COUNT);
+		return true;
+	case ACTION_PREVIOUS_WINDOW:
+		change_window(m, (m->window + WINDOW_COUNT - 1) % WINDOW_COUNT);
+		return true;
 	case ACTION_UP:
 		if (m->top > 0)
 			m->top--;
@@ -152,11 +153,10 @@ static void metrics_destroy(struct view *v)
 
 static const struct view_ops metrics_ops = {
 	.name = "metrics",
-	.context = KEY_CONTEXT_DETAIL,
+	.context = KEY_CONTEXT_METRICS,
 	.reload = metrics_reload,
 	.title = metrics_title,
 	.draw = metrics_draw,
-	.take_key = metrics_take_key,
 	.handle_action = metrics_handle_action,
 	.destroy = metrics_destroy,
 };

@@ -45,7 +45,7 @@ struct policy_view {
 	int64_t based_on;           /* the draft's base version */
 	char *fetch_error;          /* the last fetch's failure, NULL after a success */
 	int64_t fetched_at;         /* when this pane last asked, 0 before */
-	bool rebase_after_fetch;    /* base the draft on the version the fetch brings */
+	bool set_aside_after_fetch; /* a stale publish: save the draft to a file once the fetch is in */
 	size_t top;                 /* the first display line shown */
 	int rows;                   /* body rows at the last draw */
 	enum policy_question question;
@@ -118,6 +118,45 @@ static void policy_title(struct view *v, char *out, size_t size)
 		snprintf(out, size, "Policy%s", p->edited ? " (edited)" : "");
 }
 
+/* The cache file's path, as console/main.c opened it; NULL when there is no place for one. */
+static char *cache_file_path(const struct app *app)
+{
+	if (app->options->cache_path)
+		return xstrdup(app->options->cache_path);
+	return cache_default_path(app->options->url, app->options->token);
+}
+
+/*
+ * Save the stale draft to a file and discard it from the cache, so that the
+ * pane shows the newly published text. The draft is never re-based on the new
+ * version, because publishing it then would silently undo the other change.
+ */
+static void set_draft_aside(struct policy_view *p)
+{
+	struct app *app = p->base.app;
+	struct strbuf path = STRBUF_INIT;
+	char *cache_path = cache_file_path(app);
+	char err[512] = "no place for the file: give --cache FILE or set XDG_CACHE_HOME";
+
+	if (!cache_path || !policy_draft_save(cache_path, p->source.text, p->based_on, time_now(),
+					      &path, err, sizeof err)) {
+		set_notice(p, THEME_STATUS_ERROR, "saving your draft failed (%s); it stays here, "
+			   "based on version %lld", err, (long long)p->based_on);
+	} else if (!cache_policy_discard_draft(app->cache)) {
+		set_notice(p, THEME_STATUS_ERROR, "your draft is saved in %s, but discarding it from "
+			   "the cache failed: %s", path.data, cache_last_error(app->cache));
+	} else {
+		policy_reload(&p->base, 0);
+		set_notice(p, THEME_STATUS_WARNING, "your draft is saved in %s; press e to edit the "
+			   "published version %lld and re-apply your change", path.data,
+			   (long long)p->active.version);
+		/* The path may not fit the pane's width: the messages view (m) keeps it whole. */
+		app_status(app, STATUS_WARNING, "%s", p->notice);
+	}
+	free(cache_path);
+	strbuf_free(&path);
+}
+
 static void on_fetched(void *ctx, const char *error)
 {
 	struct policy_view *p = ctx;
@@ -125,14 +164,14 @@ static void on_fetched(void *ctx, const char *error)
 	free(p->fetch_error);
 	p->fetch_error = error ? xstrdup(error) : NULL;
 	policy_reload(&p->base, 0);
-	if (!error && p->rebase_after_fetch && p->edited && p->have_active) {
-		if (cache_policy_set_draft(p->base.app->cache, p->source.text, p->active.version))
-			set_notice(p, THEME_STATUS_WARNING, "your draft is now based on the published "
-				   "version %lld: s shows what it changes against it, w publishes it "
-				   "over it", (long long)p->active.version);
-		policy_reload(&p->base, 0);
+	if (!error && p->set_aside_after_fetch && p->edited && p->have_active) {
+		if (p->active.version > p->based_on)
+			set_draft_aside(p);
+		else
+			set_notice(p, THEME_DIM, "the published policy is still version %lld, the "
+				   "base of your draft", (long long)p->active.version);
 	}
-	p->rebase_after_fetch = false;
+	p->set_aside_after_fetch = false;
 	p->base.app->dirty = true;
 }
 
@@ -165,8 +204,8 @@ static void watch_publish(struct policy_view *p)
 	} else if (item.state == OUTBOX_CONFLICT) {
 		p->publish_item = 0;
 		p->question = QUESTION_RELOAD;
-		set_notice(p, THEME_STATUS_WARNING, "Load the published policy and base your draft on "
-			   "it? (y/n) %s", item.last_error ? item.last_error : "");
+		set_notice(p, THEME_STATUS_WARNING, "Load the published policy, saving your draft to "
+			   "a file? (y/n) %s", item.last_error ? item.last_error : "");
 	} else if (item.state == OUTBOX_FAILED || item.state == OUTBOX_DROPPED) {
 		p->publish_item = 0;
 		set_notice(p, THEME_STATUS_ERROR, "not published: %s",
@@ -185,22 +224,33 @@ static size_t display_count(const struct policy_view *p)
 	return count;
 }
 
+/* Write how the draft's base reads in the header, with a newer published version named. */
+static void describe_base(const struct policy_view *p, char *out, size_t size)
+{
+	if (p->have_active && p->active.version > p->based_on)
+		snprintf(out, size, "published version %lld is newer than your draft's base ",
+			 (long long)p->active.version);
+	else
+		snprintf(out, size, "draft based on version ");
+}
+
 static void draw_header(struct policy_view *p, WINDOW *w, int y, int x, int width)
 {
 	enum text_charset cs = p->base.app->screen.charset;
-	char line[512], stamp[RFC3339_LEN] = "";
+	char line[512], stamp[RFC3339_LEN] = "", base[96];
 
 	if (p->have_active && p->active.published_at)
 		time_format_rfc3339(p->active.published_at, stamp);
+	describe_base(p, base, sizeof base);
 	if (!p->have_active && !p->edited)
 		snprintf(line, sizeof line, "%s", p->fetch_error ? p->fetch_error :
 			 p->base.app->connection == SYNC_ONLINE ? "no policy published at the broker, "
 			 "or none fetched yet" : "no policy in the cache: it is fetched when the broker "
 			 "answers");
 	else if (p->edited)
-		snprintf(line, sizeof line, "draft based on version %lld: %zu error%s, %zu "
-			 "warning%s (e edit, s simulate, w publish, D discard)",
-			 (long long)p->based_on, p->source.diagnostics.error_count,
+		snprintf(line, sizeof line, "%s%lld: %zu error%s, %zu warning%s (e edit, s "
+			 "simulate, w publish, D discard)", base, (long long)p->based_on,
+			 p->source.diagnostics.error_count,
 			 p->source.diagnostics.error_count == 1 ? "" : "s",
 			 p->source.diagnostics.count - p->source.diagnostics.error_count,
 			 p->source.diagnostics.count - p->source.diagnostics.error_count == 1 ? "" : "s");
@@ -378,6 +428,28 @@ static bool draft_ready(struct policy_view *p, const char *verb)
 	return true;
 }
 
+/* Write the span of the rows' creation dates (UTC), ", created 2026-10-09 to 2026-12-04", or "". */
+static void history_dates(const struct policy_history *history, char *out, size_t size)
+{
+	char first_text[RFC3339_LEN], last_text[RFC3339_LEN];
+	struct policy_history_row row;
+	int64_t first = 0, last = 0;
+
+	for (size_t i = 0; i < policy_history_count(history); i++) {
+		policy_history_row(history, i, &row);
+		if (row.created_at > 0 && (first == 0 || row.created_at < first))
+			first = row.created_at;
+		if (row.created_at > last)
+			last = row.created_at;
+	}
+	out[0] = '\0';
+	if (first == 0)
+		return;
+	time_format_rfc3339(first, first_text);
+	time_format_rfc3339(last, last_text);
+	snprintf(out, size, ", created %.10s to %.10s", first_text, last_text);
+}
+
 static void simulate_here(struct policy_view *p)
 {
 	struct app *app = p->base.app;
@@ -385,7 +457,7 @@ static void simulate_here(struct policy_view *p)
 	struct policy_history *history;
 	struct policy_simulation simulation;
 	size_t skipped;
-	char note[512];
+	char note[640], dates[64];
 
 	if (!draft_ready(p, "simulate"))
 		return;
@@ -404,9 +476,13 @@ static void simulate_here(struct policy_view *p)
 		policy_simulate(current, proposed, history, &simulation);
 		json_t *result = policy_simulation_to_json(&simulation, current, proposed, history,
 							   CHANGED_LISTED);
-		snprintf(note, sizeof note, "the draft against version %lld over the %zu decided "
-			 "requests in this console's cache%s%s", (long long)p->active.version,
-			 policy_history_count(history), skipped ? " (some unreadable ones skipped)" : "",
+		history_dates(history, dates, sizeof dates);
+		snprintf(note, sizeof note, "the draft against version %lld, replayed over the %zu "
+			 "decided requests in this console's cache%s%s%s%s", (long long)p->active.version,
+			 policy_history_count(history), dates,
+			 skipped ? " (some unreadable ones skipped)" : "",
+			 sync_history_complete(app->sync) ? "" : "; the broker's history is still "
+			 "loading into the cache",
 			 app->connection == SYNC_ONLINE ? "; S in the policy pane asks the broker, over "
 			 "its whole history" : "");
 		policy_simulation_open(app, result, note);
@@ -463,9 +539,22 @@ static void ask(struct policy_view *p, enum policy_question question, const char
 	p->base.app->dirty = true;
 }
 
+/* Whether the signed-in principal may publish; otherwise the notice gives the reason, before anything is queued. */
+static bool may_publish(struct policy_view *p)
+{
+	const struct app *app = p->base.app;
+
+	/* NOTE: while the principal is unknown (not cached, broker not reached yet), the broker decides. */
+	if (!app->principal_known || (app->principal_roles & ROLE_ADMIN))
+		return true;
+	set_notice(p, THEME_STATUS_ERROR, "publishing needs the admin role; you are %s, so an "
+		   "admin must publish the draft", app->principal_label);
+	return false;
+}
+
 static void start_publish(struct policy_view *p)
 {
-	if (!app_may_write(p->base.app) || !draft_ready(p, "publish"))
+	if (!app_may_write(p->base.app) || !draft_ready(p, "publish") || !may_publish(p))
 		return;
 	if (p->publish_item) {
 		set_notice(p, THEME_STATUS_WARNING, "a publish is already on its way");
@@ -517,7 +606,7 @@ static void answer(struct policy_view *p, bool yes)
 		discard(p);
 		break;
 	case QUESTION_RELOAD:
-		p->rebase_after_fetch = true;
+		p->set_aside_after_fetch = true;
 		maybe_fetch(p, true);
 		if (!policy_client_fetching(p->client))
 			set_notice(p, THEME_STATUS_WARNING, "the broker is out of reach: the published "

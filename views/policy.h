@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
 #include "policy/policy.h"
 #include "policy/simulate.h"
 #include "tui/text.h"
@@ -83,6 +84,19 @@ void policy_source_draw_line(const struct policy_source *source, size_t line, WI
 bool policy_editor_run(const char *text, size_t length, char **edited, size_t *edited_length,
 		       char *err, size_t errlen);
 
+/* ---- A stale draft set aside (views/policy_draft.c) ---- */
+
+/*
+ * Save text, a draft based on version based_on, to a new file of mode 0600 in
+ * the folder of the cache file cache_path:
+ * policy-draft-vBASED_ON-20261204T151108Z.policy, the time being now in UTC,
+ * with "-2", "-3" and so on before ".policy" when that name is taken. The
+ * file's path goes to path. Returns false with err when the file cannot be
+ * created or written, and then leaves no file behind.
+ */
+bool policy_draft_save(const char *cache_path, const char *text, int64_t based_on, int64_t now,
+		       struct strbuf *path, char *err, size_t errlen);
+
 /* ---- The simulation view (views/policy_simulation.c) ---- */
 
 /*
@@ -92,5 +106,8 @@ bool policy_editor_run(const char *text, size_t length, char **edited, size_t *e
  * Enter.
  */
 void policy_simulation_open(struct app *app, const json_t *result, const char *source_note);
+
+/* Write all of text to fd, again after an interrupted write; false with errno set. */
+bool policy_write_all(int fd, const char *text, size_t length);
 
 #endif

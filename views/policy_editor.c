@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/file_read.h"
 #include "common/strbuf.h"
 #include "views/policy.h"
 
@@ -34,8 +35,7 @@ static const char *editor_command(void)
 	return "vi";
 }
 
-/* Write all of text to fd; false with errno set. */
-static bool write_all(int fd, const char *text, size_t length)
+bool policy_write_all(int fd, const char *text, size_t length)
 {
 	while (length > 0) {
 		ssize_t n = write(fd, text, length);
@@ -67,7 +67,7 @@ static bool write_temporary(const char *text, size_t length, struct strbuf *path
 			 strerror(errno));
 		return false;
 	}
-	bool written = write_all(fd, text, length);
+	bool written = policy_write_all(fd, text, length);
 	int saved = errno;
 
 	if (close(fd) != 0 && written) {
@@ -139,28 +139,17 @@ static bool run_editor(const char *path, char *err, size_t errlen)
 	return ok;
 }
 
+/*
+ * Read the edited file back. The editor may have replaced it with anything,
+ * so file_read() rejects a FIFO, a link or a directory instead of waiting on it.
+ */
 static bool read_back(const char *path, char **edited, size_t *edited_length, char *err,
 		      size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct strbuf text = STRBUF_INIT;
-	char chunk[8192];
-	ssize_t n = 0;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "reading %s back failed: %s", path, strerror(errno));
-		return false;
-	}
-	while (text.len <= EDITED_MAX && ((n = read(fd, chunk, sizeof chunk)) > 0 ||
-					  (n < 0 && errno == EINTR)))
-		if (n > 0)
-			strbuf_append(&text, chunk, (size_t)n);
-	if (n < 0)
-		snprintf(err, errlen, "reading %s back failed: %s", path, strerror(errno));
-	else if (text.len > EDITED_MAX)
-		snprintf(err, errlen, "the edited policy is larger than %d bytes", EDITED_MAX);
-	close(fd);
-	if (n < 0 || text.len > EDITED_MAX) {
+	if (file_read("edited policy", path, EDITED_MAX, FILE_READ_NOFOLLOW, &text, err, errlen) !=
+	    FILE_READ_OK) {
 		strbuf_free(&text);
 		return false;
 	}

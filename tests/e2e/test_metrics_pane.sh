@@ -1,6 +1,6 @@
 #!/bin/sh
-# The metrics pane (key 3) shows the broker's series, changes window with w,
-# and says its figures are computed from the cache once the broker is gone.
+# The metrics pane (key 3) shows the broker's series, changes window with w
+# and W, which the help lists, and says its figures are computed from the cache once the broker is gone.
 # On a tall terminal the strip of key sparklines sits under the lists.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +26,19 @@ wait_for "Metrics, last 7 days"
 keys w
 wait_for "Metrics, last 30 days"
 keys W
+wait_for "Metrics, last 7 days"
+
+# The help lists the window keys under a heading of their own, like the policy pane's keys.
+keys ?
+wait_for "Help: keys"
+keys G
+wait_for "In the metrics pane"
+wait_for "Show the next window of 24 hours, 7 days or 30 days"
+wait_for "In a dialog"
+keys PgUp
+wait_for "In the policy pane"
+wait_for "In a detail view or the outbox"
+keys Escape
 wait_for "Metrics, last 7 days"
 
 stop_broker

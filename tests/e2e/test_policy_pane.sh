@@ -3,8 +3,9 @@
 # An edit with a syntax error shows its LINE:COL and cannot be published. The
 # fixed edit simulates (the outcome matrix) and publishes through the outbox,
 # after which the broker serves the next version. A publish over a version
-# that someone else replaced meanwhile is rejected, and the pane rebases the
-# draft on the published policy.
+# that someone else replaced meanwhile is rejected: the pane saves the draft to
+# a file and shows the other author's version, and the outbox refuses to retry
+# it. An approver's publish is refused before anything is queued.
 . "$(dirname "$0")/lib.sh"
 
 start_broker
@@ -82,23 +83,68 @@ echo more >"$E2E_DIR/edit-mode"
 keys e
 wait_for "edited: no errors"
 version=$((version + 1))
-api GET /v1/policy admin | jq '{source: .source}' >"$E2E_DIR/same.json"
+api GET /v1/policy admin |
+	jq '{source: (.source + "\nrule \"other author\" {\n  when request.role == \"admin\"\n  deny \"no\"\n}\n")}' \
+	>"$E2E_DIR/other.json"
 curl -s --noproxy '*' -o /dev/null -X PUT -H "@$E2E_DIR/admin.header" -H "If-Match: \"$version\"" \
-	-H 'Content-Type: application/json' --data "@$E2E_DIR/same.json" "$E2E_URL/v1/policy"
+	-H 'Content-Type: application/json' --data "@$E2E_DIR/other.json" "$E2E_URL/v1/policy"
 [ "$(api GET /v1/policy admin | jq -r .version)" = $((version + 1)) ] ||
 	fail "the publish from outside the console did not go through"
+
+# A refresh brings the new version, and the header says the draft's base is stale.
+keys C-r
+wait_for "published version $((version + 1)) is newer than your draft's base $version" 20
 keys w
 wait_for "Publish the draft over version $version?"
 keys y
-wait_for "Load the published policy" 20
+wait_for "Load the published policy, saving your draft to a file?" 20
 wait_for "rejected the policy (based on version $version)"
 keys y
-wait_for "your draft is now based on the published version $((version + 1))" 20
-wait_for "Policy v$((version + 1)) (edited)"
+wait_for "your draft is saved in $E2E_DIR/cache/gatehouse/policy-draft-v$version-" 20
+keys m
+wait_for "published version $((version + 1)) and re-apply your change"
+keys Escape
+wait_for "Policy v$((version + 1))"
+screen_text | grep -q "Policy v$((version + 1)) (edited)" &&
+	fail "the pane still shows a draft after loading the published policy"
+keys G
+wait_for "rule \"other author\" {"
+saved=$(ls "$E2E_DIR"/cache/gatehouse/policy-draft-v"$version"-*.policy)
+[ "$(echo "$saved" | wc -l)" = 1 ] || fail "expected one saved draft, found: $saved"
+[ "$(stat -c %a "$saved")" = 600 ] || fail "the saved draft has mode $(stat -c %a "$saved")"
+grep -qF 'rule "e2e writes" {' "$saved" || fail "the saved draft lacks the user's change"
+grep -qF 'rule "other author"' "$saved" && fail "the saved draft was re-based on the new version"
+[ "$(api GET /v1/policy admin | jq -r .version)" = $((version + 1)) ] ||
+	fail "the broker's policy changed after the stale publish"
+
+# Retrying the stale publish from the outbox is refused: it would undo the other change.
+keys o
+wait_for "Outbox, newest first"
+keys r
+wait_for "the published policy is now version $((version + 1)), and yours was based on version $version" 20
+keys Escape
+[ "$(api GET /v1/policy admin | jq -r .version)" = $((version + 1)) ] ||
+	fail "the outbox retry published over the other change"
 
 keys q
 wait_for "console exited with status 0"
 check_sanitizers
+
+# An approver may edit the policy, but w shows at once that publishing needs an admin.
+start_console 120 40 approver
+wait_for "Pending ("
+keys 4
+wait_for "Policy v$((version + 1))"
+keys e
+wait_for "edited: no errors"
+keys w
+wait_for "publishing needs the admin role; you are demo-approver"
+screen_text | grep -q "Publish the draft over" && fail "the approver was asked to publish"
+keys q
+wait_for "console exited with status 0"
+check_sanitizers
+[ "$(api GET /v1/policy admin | jq -r .version)" = $((version + 1)) ] ||
+	fail "the approver's publish reached the broker"
 
 # With the broker gone, gatehouse simulate takes the policy this console cached.
 api GET /v1/policy admin | jq -r .source >"$E2E_DIR/draft.policy"
@@ -109,4 +155,4 @@ XDG_CACHE_HOME="$E2E_DIR/cache" "$BUILD/gatehouse" simulate --proposed "$E2E_DIR
 	fail "simulate with the broker gone failed: $(cat "$E2E_DIR/simulate.err")"
 grep -q "using its policy version $((version + 1)) as the console cached it" "$E2E_DIR/simulate.err" ||
 	fail "simulate did not say it used the cached policy: $(cat "$E2E_DIR/simulate.err")"
-pass "policy v$first_version edited, refused while broken, simulated, published as v$published; a stale publish rebased"
+pass "policy v$first_version edited, refused while broken, simulated, published as v$published; a stale draft saved aside; an approver refused"

@@ -11,6 +11,7 @@
 #include "cache/outbox.h"
 #include "cache/policy.h"
 #include "client/outbox.h"
+#include "client/outbox_message.h"
 #include "client/policy.h"
 #include "client/sync.h"
 #include "tests/support/check_main.h"
@@ -313,12 +314,14 @@ static bool reviewed(void *arg)
 	return ((struct review_record *)arg)->count > 0;
 }
 
-START_TEST(test_stale_publish_retried_over_new_version)
+/* A retry would send text written without the other author's change, so the review refuses it. */
+START_TEST(test_stale_publish_retry_refused)
 {
 	struct harness h;
 	struct review_record review = { 0 };
 	struct cached_policy policy;
-	int64_t id, retried;
+	struct outbox_item item;
+	int64_t id;
 
 	set_policy(5, SOURCE_V3);
 	harness_open(&h);
@@ -328,18 +331,40 @@ START_TEST(test_stale_publish_retried_over_new_version)
 	ck_assert(outbox_review_retry(h.sender, id, record_review, &review));
 	ck_assert(test_loop_run(&h.loop, reviewed, &review, RESULT_TIMEOUT_MS));
 	ck_assert(review.ok);
-	ck_assert(review.applies);
+	ck_assert(!review.applies);
 	ck_assert_int_eq(review.version, 5);
 	ck_assert_msg(strstr(review.message, "now version 5") != NULL, "%s", review.message);
-	h.recorder.results = 0;
-	retried = outbox_retry(h.sender, id, review.version);
-	ck_assert_int_gt(retried, id);
-	ck_assert(test_loop_run(&h.loop, has_result, &h, RESULT_TIMEOUT_MS));
-	ck_assert_msg(h.recorder.last.success, "%s", h.recorder.message);
+	ck_assert_msg(strstr(review.message, "based on version 3") != NULL, "%s", review.message);
+	ck_assert_msg(strstr(review.message, "nothing was queued") != NULL, "%s", review.message);
+	ck_assert_msg(strstr(review.message, "(y/n)") == NULL, "%s", review.message);
+	/* The review stored the new version for the pane, and the broker kept it. */
 	ck_assert_int_eq(cache_policy_load(h.cache, &policy), CACHE_FOUND);
-	ck_assert_int_eq(policy.version, 6);
+	ck_assert_int_eq(policy.version, 5);
+	ck_assert_str_eq(policy.source, SOURCE_V3);
 	cached_policy_free(&policy);
+	ck_assert_int_eq(cache_outbox_get(h.cache, id, &item), CACHE_FOUND);
+	ck_assert_int_eq(item.state, OUTBOX_CONFLICT);
+	outbox_item_free(&item);
+	ck_assert_int_eq(cache_outbox_pending_count(h.cache), 0);
 	harness_close(&h);
+}
+END_TEST
+
+/* A publish that failed over the version still published may be sent again, after a question. */
+START_TEST(test_publish_retry_asks_at_same_version)
+{
+	struct outbox_item item = { .object_kind = (char *)"policy", .if_match = 5,
+				    .last_error = (char *)"broker error (HTTP 503)" };
+	struct strbuf message = STRBUF_INIT;
+
+	ck_assert_int_eq(outbox_message_review_publish(&item, 5, &message), OUTBOX_REVIEW_APPLIES);
+	ck_assert_msg(strstr(message.data, "still version 5; publish it again?") != NULL, "%s",
+		      message.data);
+	ck_assert_msg(strstr(message.data, "(y/n)") != NULL, "%s", message.data);
+	strbuf_reset(&message);
+	ck_assert_int_eq(outbox_message_review_publish(&item, 6, &message), OUTBOX_REVIEW_MOOT);
+	ck_assert_msg(strstr(message.data, "would undo that change") != NULL, "%s", message.data);
+	strbuf_free(&message);
 }
 END_TEST
 
@@ -367,7 +392,8 @@ static Suite *client_policy_suite(void)
 	tcase_add_test(local, test_publish_queued_with_base_version);
 	tcase_add_test(local, test_publish_stores_new_version);
 	tcase_add_test(local, test_stale_publish_conflicts_with_broker_words);
-	tcase_add_test(local, test_stale_publish_retried_over_new_version);
+	tcase_add_test(local, test_stale_publish_retry_refused);
+	tcase_add_test(local, test_publish_retry_asks_at_same_version);
 	tcase_add_test(local, test_publish_without_base_rejected);
 	suite_add_tcase(suite, local);
 	return suite;

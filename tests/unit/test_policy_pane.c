@@ -2,7 +2,8 @@
  * Tests of the policy pane's parts that run without a terminal: highlighting
  * and diagnostic placement (views/policy_source.c), the editor round trip with
  * a fake editor script (views/policy_editor.c), and the policy and draft kept
- * in the cache (cache/policy.c).
+ * in the cache (cache/policy.c). A stale draft saved to a file
+ * (views/policy_draft.c) is tested too.
  */
 
 #include <check.h>
@@ -271,6 +272,21 @@ START_TEST(test_editor_failure_discards_edit)
 }
 END_TEST
 
+/* An editor that leaves a FIFO in place of the file must not hang the console. */
+START_TEST(test_editor_fifo_rejected)
+{
+	char *edited = NULL, err[512] = "";
+	size_t length = 0;
+
+	write_editor("rm -f \"$1\" && mkfifo \"$1\"");
+	setenv("VISUAL", script, 1);
+	ck_assert(!policy_editor_run(demo_text, strlen(demo_text), &edited, &length, err, sizeof err));
+	ck_assert_ptr_null(edited);
+	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
+	test_remove_directory(directory);
+}
+END_TEST
+
 START_TEST(test_editor_missing_program_explained)
 {
 	char *edited = NULL, err[512] = "";
@@ -336,12 +352,95 @@ START_TEST(test_cache_draft_discarded_once_published)
 }
 END_TEST
 
+/* ---- A stale draft set aside ---- */
+
+/* 2026-12-04T15:11:08Z */
+#define SAVED_AT 1796397068
+
+static char *read_file_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = xcalloc(1, 4096);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge((int)fread(text, 1, 4095, f), 0);
+	fclose(f);
+	return text;
+}
+
+START_TEST(test_draft_saved_next_to_cache)
+{
+	struct strbuf path = STRBUF_INIT, expected = STRBUF_INIT;
+	char cache_path[128], err[512] = "";
+	struct stat st;
+	char *text;
+
+	test_make_directory(directory, sizeof directory, "test_policy_pane");
+	snprintf(cache_path, sizeof cache_path, "%s/cache-0123.db", directory);
+	ck_assert_msg(policy_draft_save(cache_path, demo_text, 2, SAVED_AT, &path, err, sizeof err),
+		      "%s", err);
+	strbuf_printf(&expected, "%s/policy-draft-v2-20261204T151108Z.policy", directory);
+	ck_assert_str_eq(path.data, expected.data);
+	ck_assert_int_eq(stat(path.data, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	text = read_file_text(path.data);
+	ck_assert_str_eq(text, demo_text);
+	free(text);
+	strbuf_free(&expected);
+	strbuf_free(&path);
+	test_remove_directory(directory);
+}
+END_TEST
+
+START_TEST(test_draft_save_keeps_earlier_file)
+{
+	struct strbuf first = STRBUF_INIT, second = STRBUF_INIT;
+	char cache_path[128], err[512] = "";
+	char *text;
+
+	test_make_directory(directory, sizeof directory, "test_policy_pane");
+	snprintf(cache_path, sizeof cache_path, "%s/cache.db", directory);
+	ck_assert(policy_draft_save(cache_path, "default deny \"first\"\n", 3, SAVED_AT, &first,
+				    err, sizeof err));
+	ck_assert(policy_draft_save(cache_path, "default deny \"second\"\n", 3, SAVED_AT, &second,
+				    err, sizeof err));
+	ck_assert_str_ne(first.data, second.data);
+	ck_assert_msg(strstr(second.data, "policy-draft-v3-20261204T151108Z-2.policy") != NULL,
+		      "%s", second.data);
+	text = read_file_text(first.data);
+	ck_assert_str_eq(text, "default deny \"first\"\n");
+	free(text);
+	text = read_file_text(second.data);
+	ck_assert_str_eq(text, "default deny \"second\"\n");
+	free(text);
+	strbuf_free(&first);
+	strbuf_free(&second);
+	test_remove_directory(directory);
+}
+END_TEST
+
+START_TEST(test_draft_save_failure_explained)
+{
+	struct strbuf path = STRBUF_INIT;
+	char cache_path[160], err[512] = "";
+
+	test_make_directory(directory, sizeof directory, "test_policy_pane");
+	snprintf(cache_path, sizeof cache_path, "%s/missing/cache.db", directory);
+	ck_assert(!policy_draft_save(cache_path, demo_text, 2, SAVED_AT, &path, err, sizeof err));
+	ck_assert_msg(strstr(err, "/missing/policy-draft-v2-") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "No such file or directory") != NULL, "%s", err);
+	strbuf_free(&path);
+	test_remove_directory(directory);
+}
+END_TEST
+
 static Suite *policy_pane_suite(void)
 {
 	Suite *suite = suite_create("policy_pane");
 	TCase *source = tcase_create("source");
 	TCase *editor = tcase_create("editor");
 	TCase *cache = tcase_create("cache");
+	TCase *draft = tcase_create("draft");
 
 	tcase_add_test(source, test_lines_split_without_line_ends);
 	tcase_add_test(source, test_spans_colour_tokens);
@@ -354,10 +453,15 @@ static Suite *policy_pane_suite(void)
 	tcase_add_test(editor, test_editor_from_editor_variable);
 	tcase_add_test(editor, test_editor_failure_discards_edit);
 	tcase_add_test(editor, test_editor_missing_program_explained);
+	tcase_add_test(editor, test_editor_fifo_rejected);
 	suite_add_tcase(suite, editor);
 	tcase_add_test(cache, test_cache_keeps_newest_policy);
 	tcase_add_test(cache, test_cache_draft_discarded_once_published);
 	suite_add_tcase(suite, cache);
+	tcase_add_test(draft, test_draft_saved_next_to_cache);
+	tcase_add_test(draft, test_draft_save_keeps_earlier_file);
+	tcase_add_test(draft, test_draft_save_failure_explained);
+	suite_add_tcase(suite, draft);
 	return suite;
 }
 

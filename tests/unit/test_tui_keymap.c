@@ -127,6 +127,24 @@ START_TEST(test_keymap_describe_truncates)
 }
 END_TEST
 
+/* The metrics pane's w and W change its window, while w in the policy pane still publishes. */
+START_TEST(test_keymap_metrics_window_keys)
+{
+	char keys[KEYMAP_KEYS_SIZE];
+
+	keymap_reset();
+	assert_action(KEY_CONTEXT_METRICS, key('w'), ACTION_NEXT_WINDOW);
+	assert_action(KEY_CONTEXT_METRICS, key('W'), ACTION_PREVIOUS_WINDOW);
+	assert_action(KEY_CONTEXT_METRICS, key('j'), ACTION_DOWN);
+	assert_action(KEY_CONTEXT_METRICS, key('q'), ACTION_QUIT);
+	assert_action(KEY_CONTEXT_POLICY, key('w'), ACTION_PUBLISH_POLICY);
+	assert_action(KEY_CONTEXT_DETAIL, key('w'), ACTION_NONE);
+	keymap_describe(ACTION_NEXT_WINDOW, KEY_CONTEXT_METRICS, keys, sizeof keys);
+	ck_assert_str_eq(keys, "w");
+	ck_assert_str_eq(key_context_name(action_context(ACTION_NEXT_WINDOW)), "metrics");
+}
+END_TEST
+
 START_TEST(test_keymap_help_lists_every_action_once)
 {
 	int seen[ACTION_COUNT] = { 0 };
@@ -275,7 +293,7 @@ static const struct parse_error_case parse_error_cases[] = {
 	{ "# comment\n\nbind", "3:5: missing context" },
 	{ "bind everywhere q quit",
 	  "1:6: unknown context \"everywhere\" (expected global, list, pending, grants, "
-	  "detail or dialog)" },
+	  "detail, policy, metrics or dialog)" },
 	{ "bind global", "1:12: missing key" },
 	{ "bind global Ctrl-r refresh",
 	  "1:13: unknown key \"Ctrl-r\" (expected a printable ASCII character or a name "
@@ -426,6 +444,7 @@ static Suite *keymap_suite(void)
 	tcase_add_test(lookups, test_keymap_normalised_keys);
 	tcase_add_test(lookups, test_keymap_describe_keys);
 	tcase_add_test(lookups, test_keymap_describe_truncates);
+	tcase_add_test(lookups, test_keymap_metrics_window_keys);
 	suite_add_tcase(suite, lookups);
 
 	tcase_add_test(help, test_keymap_help_lists_every_action_once);
