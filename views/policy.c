@@ -21,6 +21,8 @@
 #include "console/app.h"
 #include "tui/draw.h"
 #include "tui/screen.h"
+#include "tui/text.h"
+#include "tui/wrap.h"
 #include "views/policy.h"
 
 /* The broker's policy is fetched again when the pane is drawn this long after the last fetch, in seconds. */
@@ -34,6 +36,9 @@ enum policy_question {
 	QUESTION_DISCARD,
 	QUESTION_RELOAD,            /* after a stale publish: load the published policy */
 };
+
+/* The most rows the notice line may wrap to, so that a long question keeps its end. */
+#define NOTICE_ROWS_MAX 3
 
 struct policy_view {
 	struct view base;
@@ -307,10 +312,42 @@ static void draw_body(struct policy_view *p, WINDOW *w, const struct area *body)
 	}
 }
 
+/*
+ * Draw the notice wrapped over the bottom rows of area, at most
+ * NOTICE_ROWS_MAX, so that a question keeps its "(y/n)" on a narrow
+ * terminal. Returns the rows it took.
+ */
+static int draw_notice(struct policy_view *p, WINDOW *w, const struct area *area, int rows_max)
+{
+	enum text_charset cs = p->base.app->screen.charset;
+	struct strbuf text = STRBUF_INIT, line = STRBUF_INIT;
+	size_t starts[NOTICE_ROWS_MAX], lengths[NOTICE_ROWS_MAX];
+	int rows = 0;
+
+	text_sanitize(p->notice, TEXT_NUL_TERMINATED, cs, &text);
+	for (size_t at = 0; at < text.len && rows < rows_max && rows < NOTICE_ROWS_MAX; rows++) {
+		starts[rows] = at;
+		at += wrap_line(text.data + at, area->width, &lengths[rows]);
+	}
+	for (int i = 0; i < rows; i++) {
+		/* The last row takes the rest, which draw_text cuts when it does not fit. */
+		size_t length = i + 1 == rows ? text.len - starts[i] : lengths[i];
+
+		strbuf_reset(&line);
+		strbuf_append(&line, text.data + starts[i], length);
+		draw_text(w, area->y + area->height - rows + i, area->x, area->width, strbuf_str(&line),
+			  p->notice_role, cs);
+	}
+	strbuf_free(&text);
+	strbuf_free(&line);
+	return rows;
+}
+
 static void policy_draw(struct view *v, WINDOW *w, const struct area *area, bool focused)
 {
 	struct policy_view *p = policy_of(v);
 	struct area body = *area;
+	int notice_rows = 1;
 
 	(void)focused;
 	maybe_fetch(p, false);
@@ -318,14 +355,13 @@ static void policy_draw(struct view *v, WINDOW *w, const struct area *area, bool
 	if (area->height < 3)
 		return;
 	draw_header(p, w, area->y, area->x, area->width);
-	body.y++;
-	body.height -= 2;
-	draw_body(p, w, &body);
 	if (p->notice[0])
-		draw_text(w, area->y + area->height - 1, area->x, area->width, p->notice,
-			  p->notice_role, v->app->screen.charset);
+		notice_rows = draw_notice(p, w, area, area->height - 2);
 	else
 		draw_fill(w, area->y + area->height - 1, area->x, area->width, THEME_NORMAL);
+	body.y++;
+	body.height -= 1 + notice_rows;
+	draw_body(p, w, &body);
 }
 
 /* ---- Edit ---- */

@@ -60,8 +60,12 @@ wait_for "risk:"
 keys Escape
 wait_for "Policy v$version (edited)"
 
+# On a narrow terminal the question wraps and keeps its "(y/n)".
+resize 60 24
 keys w
 wait_for "Publish the draft over version $version?"
+wait_for "(y/n)"
+resize 120 40
 keys y
 wait_for "published: the broker's policy is now version $((version + 1))" 20
 published=$(api GET /v1/policy admin | jq -r .version)
