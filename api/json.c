@@ -6,14 +6,17 @@
 #include "common/alloc.h"
 #include "common/timeutil.h"
 
-json_t *json_time(int64_t t)
+json_t *json_instant(int64_t t)
 {
 	char stamp[RFC3339_LEN];
 
-	if (t == 0)
-		return json_null();
 	time_format_rfc3339(t, stamp);
 	return json_string(stamp);
+}
+
+json_t *json_time(int64_t t)
+{
+	return t == 0 ? json_null() : json_instant(t);
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not valid. */

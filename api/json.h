@@ -28,6 +28,8 @@ bool audit_entry_from_json(const json_t *j, struct audit_entry *out, char *err, 
 
 /* A JSON time: an RFC 3339 string, or null for 0. */
 json_t *json_time(int64_t t);
+/* An instant that is always a time, 0 included (1970-01-01T00:00:00Z): for window bounds. */
+json_t *json_instant(int64_t t);
 /* A JSON string, or null for NULL. */
 json_t *json_string_or_null(const char *s);
 

@@ -99,11 +99,11 @@ static json_t *metrics_json(const struct broker_metrics *m)
 	for (int metric = 0; metric < BROKER_METRIC_COUNT; metric++)
 		json_object_set_new(series, broker_metric_name(metric), series_json(m, metric));
 	return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o}",
-			 "from", json_time(w->from),
-			 "to", json_time(w->from + (int64_t)w->points * w->step),
+			 "from", json_instant(w->from),
+			 "to", json_instant(w->from + (int64_t)w->points * w->step),
 			 "step_seconds", (json_int_t)w->step,
 			 "points", (json_int_t)w->points,
-			 "as_of", json_time(w->now),
+			 "as_of", json_instant(w->now),
 			 "series", series);
 }
 

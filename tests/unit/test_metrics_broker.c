@@ -429,6 +429,19 @@ START_TEST(test_metrics_rejects_bad_queries)
 }
 END_TEST
 
+/* A window that starts at the epoch names its start, not null. */
+START_TEST(test_metrics_window_at_epoch)
+{
+	struct http_result r;
+
+	ck_assert_int_eq(get(ROOT, "/v1/metrics?from=1970-01-01T00:30:00Z&to=1970-01-02T00:00:00Z",
+			     &r), 200);
+	ck_assert_str_eq(http_json_string(&r, "from"), "1970-01-01T00:00:00Z");
+	ck_assert_str_eq(http_json_string(&r, "to"), "1970-01-02T00:00:00Z");
+	http_result_free(&r);
+}
+END_TEST
+
 START_TEST(test_metrics_largest_window)
 {
 	struct http_result r;
@@ -617,6 +630,7 @@ static Suite *metrics_broker_suite(void)
 	tcase_add_test(http, test_metrics_roles);
 	tcase_add_test(http, test_metrics_rejects_bad_queries);
 	tcase_add_test(http, test_metrics_largest_window);
+	tcase_add_test(http, test_metrics_window_at_epoch);
 	/* Last, because it changes what the broker holds. */
 	tcase_add_test(http, test_metrics_follow_api_writes);
 	suite_add_tcase(s, http);
