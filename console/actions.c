@@ -59,7 +59,7 @@ static void start_action(struct app *app, enum pending_action_kind kind,
 }
 
 void app_begin_decision(struct app *app, bool approve, const struct action_target *targets,
-			size_t count, const char *summary)
+			size_t count, bool from_marks, const char *summary)
 {
 	char message[640];
 
@@ -68,6 +68,7 @@ void app_begin_decision(struct app *app, bool approve, const struct action_targe
 	struct strbuf line = STRBUF_INIT;
 
 	start_action(app, approve ? PENDING_APPROVE : PENDING_DENY, targets, count);
+	app->action.from_marks = from_marks;
 	snprintf(message, sizeof message, "%s\n%s", one_line(app, summary, &line),
 		 approve ? "Reason (optional), then Enter:" : "Reason for the denial, then Enter:");
 	strbuf_free(&line);
@@ -75,7 +76,7 @@ void app_begin_decision(struct app *app, bool approve, const struct action_targe
 }
 
 void app_begin_revoke(struct app *app, const struct action_target *targets, size_t count,
-		      const char *summary)
+		      bool from_marks, const char *summary)
 {
 	char message[640];
 
@@ -84,6 +85,7 @@ void app_begin_revoke(struct app *app, const struct action_target *targets, size
 	struct strbuf line = STRBUF_INIT;
 
 	start_action(app, PENDING_REVOKE, targets, count);
+	app->action.from_marks = from_marks;
 	snprintf(message, sizeof message, "%s\nReason for revoking, then Enter:",
 		 one_line(app, summary, &line));
 	strbuf_free(&line);
@@ -191,10 +193,11 @@ static void on_dry_run(void *ctx, const struct outbox_dry_run *result)
 	app->dirty = true;
 }
 
-/* Clear a list's marks once the action they chose is queued. */
+/* Clear a list's marks once the action they chose is queued; other actions leave them. */
 static void clear_used_marks(struct app *app, enum app_pane pane)
 {
-	app->panes[pane]->ops->handle_action(app->panes[pane], ACTION_CLEAR_MARKS);
+	if (app->action.from_marks)
+		app->panes[pane]->ops->handle_action(app->panes[pane], ACTION_CLEAR_MARKS);
 }
 
 static void queue_decisions(struct app *app, bool approve, const char *reason)

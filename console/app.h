@@ -54,6 +54,7 @@ struct pending_action {
 	char *resource;
 	char *reason;           /* kept between the reason prompt and the confirmation */
 	int64_t matched;        /* bulk revoke: grants it would take, -1 while unknown */
+	bool from_marks;        /* the targets are a list's marks, cleared once they are queued */
 	int step;
 };
 
@@ -152,12 +153,15 @@ struct view *outbox_view_new(struct app *app);
 /* Pop the top overlay. */
 void app_close_overlay(struct app *app);
 
-/* Start approving or denying requests: the reason prompt opens. */
+/*
+ * Start approving or denying requests: the reason prompt opens. from_marks
+ * says the targets are the list's marks, which are cleared once queued.
+ */
 void app_begin_decision(struct app *app, bool approve, const struct action_target *targets,
-			size_t count, const char *summary);
-/* Start revoking grants: the reason prompt, then a yes/no question. */
+			size_t count, bool from_marks, const char *summary);
+/* Start revoking grants: the reason prompt, then a yes/no question. from_marks as above. */
 void app_begin_revoke(struct app *app, const struct action_target *targets, size_t count,
-		      const char *summary);
+		      bool from_marks, const char *summary);
 /* Start a bulk revoke of the grants of a principal and on a resource: a choice of scope first. */
 void app_begin_bulk_revoke(struct app *app, const char *principal, const char *resource);
 

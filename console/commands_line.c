@@ -230,7 +230,7 @@ static void run_decision(struct command_line *line, const struct command *comman
 			strbuf_free(&summary);
 			return;
 		}
-		app_begin_decision(line->app, approve, targets, count, strbuf_str(&summary));
+		app_begin_decision(line->app, approve, targets, count, false, strbuf_str(&summary));
 		free(targets);
 	}
 	strbuf_free(&summary);
@@ -285,7 +285,7 @@ static void run_revoke(struct command_line *line, const struct command *command,
 					       &summary);
 		if (count == 0)
 			goto done;
-		app_begin_revoke(line->app, targets, count, strbuf_str(&summary));
+		app_begin_revoke(line->app, targets, count, false, strbuf_str(&summary));
 		free(targets);
 	}
 	answer_reason_prompt(line, words->reason);

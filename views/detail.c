@@ -248,9 +248,9 @@ static bool detail_take_key(struct view *v, const struct key_event *ev)
 	}
 	snprintf(summary, sizeof summary, "%s %lld", request ? "request" : "grant", (long long)d->id);
 	if (action == ACTION_REVOKE)
-		app_begin_revoke(v->app, &target, 1, summary);
+		app_begin_revoke(v->app, &target, 1, false, summary);
 	else
-		app_begin_decision(v->app, action == ACTION_APPROVE, &target, 1, summary);
+		app_begin_decision(v->app, action == ACTION_APPROVE, &target, 1, false, summary);
 	return true;
 }
 

@@ -224,7 +224,7 @@ static void start_revoke(struct grants_view *g)
 			 g->table.mark_count > count ? " (more marked ones, hidden by the filter, left alone)"
 						     : "");
 	/* The marks stay until the revoke is confirmed, so that a cancel keeps them. */
-	app_begin_revoke(g->base.app, targets, count, summary);
+	app_begin_revoke(g->base.app, targets, count, from_marks, summary);
 	free(targets);
 }
 

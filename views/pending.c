@@ -236,7 +236,7 @@ static void start_decision(struct pending_view *p, bool approve)
 	} else {
 		describe_targets(p, count, from_marks, summary, sizeof summary);
 		/* The marks stay until the action is confirmed, so that a cancel keeps them. */
-		app_begin_decision(p->base.app, approve, targets, count, summary);
+		app_begin_decision(p->base.app, approve, targets, count, from_marks, summary);
 	}
 	free(targets);
 }

@@ -37,6 +37,16 @@ for id in $ids; do
 	reason=$(api GET "/v1/requests/$id" admin | jq -r '.approvals[0].reason')
 	[ "$reason" = "batch ok" ] || fail "request $id was approved with reason \"$reason\""
 done
+
+# Acting on another request, by id, leaves the marks of the rows it did not touch.
+other=$(api POST /v1/requests requester '{"resource": "res-39353", "role": "read", "reason": "unmarked", "duration_seconds": 3600}' | jq .id)
+keys Space
+wait_for "[1 marked]"
+keys :
+type_text "approve $other -- by id"
+keys Enter
+wait_for "approved request $other" 20
+wait_for "[1 marked]"
 keys q
 wait_for "console exited with status 0"
 check_sanitizers
