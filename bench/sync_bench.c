@@ -35,10 +35,10 @@
 #include "common/strbuf.h"
 #include "common/timeutil.h"
 
-/* The broker's page size for listings and the feed, as the sync asks for them. */
+/* The broker's page size for listings and the feed, as the sync requests them. */
 #define PAGE_SIZE 500
 #define BENCH_TOKEN "ghs_sync_bench_token"
-/* The longest a bench step may take before the program gives up. */
+/* The maximum time a bench step may take before the program gives up. */
 #define STEP_TIMEOUT_MS (10 * 60 * 1000)
 
 struct pages {
@@ -52,7 +52,7 @@ struct server {
 	int64_t listed_seq;         /* last_seq of the listings */
 	struct pages requests;
 	struct pages grants;
-	struct pages events;        /* page k holds events listed_seq + k * PAGE_SIZE + 1... */
+	struct pages events;        /* page k contains events listed_seq + k * PAGE_SIZE + 1... */
 	struct strbuf me;
 	struct strbuf no_requests;  /* an empty last page of requests */
 };
@@ -191,7 +191,7 @@ static const struct strbuf *page_at(const struct pages *pages, long index)
 	return index >= 0 && (size_t)index < pages->count ? &pages->texts[index] : NULL;
 }
 
-/* The page a GET asks for, or NULL; an empty feed page is held like a broker's long poll. */
+/* The page a GET requests, or NULL. An empty feed page is delayed like a broker's long poll. */
 static const struct strbuf *route(struct server *server, const char *target)
 {
 	const char *cursor = strstr(target, "cursor=");

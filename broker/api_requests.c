@@ -44,6 +44,7 @@ static enum store_status load_request_page(struct store *s, const void *query, i
 	int64_t last_id = count ? items[count - 1].id : 0;
 	json_t *list = json_array();
 	for (size_t i = 0; i < count; i++) {
+		/* NOTE: one indexed lookup of the policy record per item; the page cache serves repeats. */
 		json_t *item = status == STORE_OK ? policy_engine_request_json(s, &items[i]) : NULL;
 		if (item)
 			json_array_append_new(list, item);

@@ -192,8 +192,10 @@ static void add_request(struct computation *c, struct metrics_figures *out, sqli
 	bool pending = !status || strcmp(status, "pending") == 0 || decided_at == 0;
 
 	count_event(c, out, METRICS_CREATED, created_at);
-	count_interval(c, METRICS_PENDING, created_at,
-		       pending ? (expires_at ? expires_at : NEVER) : decided_at);
+	int64_t pending_until = decided_at;
+	if (pending)
+		pending_until = expires_at ? expires_at : NEVER;
+	count_interval(c, METRICS_PENDING, created_at, pending_until);
 	if (pending)
 		return;
 	if (strcmp(status, "approved") == 0) {

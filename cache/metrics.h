@@ -36,7 +36,7 @@ enum metrics_series {
 	METRICS_SERIES_COUNT
 };
 
-/* What a series' values are: counts within a step, values at its end, or durations. */
+/* The kind of a series' values: counts within a step, values at its end, or durations. */
 enum metrics_kind {
 	METRICS_KIND_COUNT,
 	METRICS_KIND_POINT,
@@ -52,7 +52,7 @@ struct metrics_figures {
 	double *values[METRICS_SERIES_COUNT];   /* points values each; NAN for none */
 };
 
-/* The most points a stored or computed window may have. */
+/* The maximum number of points in a stored or computed window. */
 #define METRICS_POINTS_MAX 2000
 
 /* The series' name in the API's response ("requests_created"). */
@@ -107,8 +107,8 @@ enum cache_result cache_metrics_load(struct cache *cache, int64_t window_seconds
 				     struct metrics_figures *out, int64_t *fetched_at);
 
 /*
- * Record that fetching window_seconds failed at at with message, so that the pane
- * can say why it computes its own figures and wait before it asks again.
+ * Record that fetching window_seconds failed at time at with message. The pane
+ * then shows why it computes its own figures and waits before it fetches again.
  * cache_metrics_store clears it.
  */
 bool cache_metrics_note_failure(struct cache *cache, int64_t window_seconds, const char *message,

@@ -148,12 +148,12 @@ bool outbox_dry_run_bulk(struct outbox_sender *sender, const char *principal,
 			 const char *resource, outbox_dry_run_callback callback, void *ctx);
 
 /*
- * What outbox_review_retry() found, valid only during the callback. message
- * may quote the broker: sanitize it before drawing.
+ * The findings of outbox_review_retry(), valid only during the callback.
+ * message may quote the broker, so sanitize it before drawing.
  */
 struct outbox_review {
 	int64_t item_id;
-	bool ok;                    /* false when the broker could not be asked: message says why */
+	bool ok;                    /* false when the broker was unreachable; message has the reason */
 	bool applies;               /* the action would still change something: ask, then outbox_retry() */
 	int64_t version;            /* the object's version now, for outbox_retry(); 0 for a bulk write */
 	const char *message;        /* the question to ask, or why there is nothing to retry */

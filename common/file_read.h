@@ -13,11 +13,11 @@
 
 #include "common/strbuf.h"
 
-/* Why file_read() failed. */
+/* The outcome of file_read(). */
 enum file_read_status {
 	FILE_READ_OK,
 	FILE_READ_MISSING,      /* the path does not exist */
-	FILE_READ_FAILED,       /* err says why: not a regular file, too large, an I/O error */
+	FILE_READ_FAILED,       /* err contains the reason: not a regular file, too large, an I/O error */
 };
 
 enum file_read_flags {

@@ -101,21 +101,31 @@ static bool format_banner(struct app *app, char *out, size_t size)
 	return true;
 }
 
+/*
+ * Draw a tab per pane. When they do not all fit, each is cut to an equal share
+ * of the row, so that a long title cannot push the later panes off the screen.
+ */
 static void draw_tabs(struct app *app, int y, int width)
 {
 	enum text_charset cs = app->screen.charset;
-	char title[128], tab[160];
-	int x = 0;
+	char title[128], tabs[PANE_COUNT][160];
+	int widths[PANE_COUNT], total = PANE_COUNT - 1, x = 0;
 
+	for (int i = 0; i < PANE_COUNT; i++) {
+		app->panes[i]->ops->title(app->panes[i], title, sizeof title);
+		snprintf(tabs[i], sizeof tabs[i], " %d %s ", i + 1, title);
+		widths[i] = text_width(tabs[i]);
+		total += widths[i];
+	}
+	int share = (width - (PANE_COUNT - 1)) / PANE_COUNT;
 	draw_fill(stdscr, y, 0, width, THEME_NORMAL);
 	for (int i = 0; i < PANE_COUNT && x < width; i++) {
-		struct view *v = app->panes[i];
-		v->ops->title(v, title, sizeof title);
-		snprintf(tab, sizeof tab, " %d %s ", i + 1, title);
-		int tab_width = text_width(tab);
+		int tab_width = widths[i];
+		if (total > width && tab_width > share)
+			tab_width = share;
 		if (tab_width > width - x)
 			tab_width = width - x;
-		draw_text(stdscr, y, x, tab_width, tab,
+		draw_text(stdscr, y, x, tab_width, tabs[i],
 			  (int)app->focus == i ? THEME_SELECTED : THEME_HEADER, cs);
 		app->pane_labels[i] = (struct area){ y, x, 1, tab_width };
 		x += tab_width + 1;

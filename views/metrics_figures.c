@@ -136,8 +136,12 @@ void metrics_format_trend(const double *values, size_t count, enum text_charset 
 	if (count < 2 || !mean_of(values, 0, count / 2, &first) ||
 	    !mean_of(values, count / 2, count, &second))
 		return;
+	if (first == 0 && second > 0) {
+		snprintf(out, size, "%s", utf8 ? "\u2191 new" : "+new");
+		return;
+	}
 	if (first == 0) {
-		snprintf(out, size, "%s", second > 0 ? (utf8 ? "\u2191 new" : "+new") : (utf8 ? "\u2192" : "="));
+		snprintf(out, size, "%s", utf8 ? "\u2192" : "=");
 		return;
 	}
 	double percent = (second - first) / fabs(first) * 100;

@@ -58,7 +58,7 @@ const char *policy_source_line(const struct policy_source *source, size_t line, 
 size_t policy_source_line_spans(const struct policy_source *source, size_t line,
 				struct policy_span *spans, size_t max);
 /*
- * The most severe diagnostic on line (0-based), an error before a warning, or
+ * The highest-severity diagnostic on line (0-based), an error before a warning, or
  * NULL when the line has none.
  */
 const struct policy_diagnostic *policy_source_line_diagnostic(const struct policy_source *source,
@@ -102,8 +102,7 @@ bool policy_draft_save(const char *cache_path, const char *text, int64_t based_o
 /*
  * Open a view over the panes that shows a simulation, a
  * policy_simulation_to_json() object (computed here or by the broker), under
- * a first line that says where it came from. The changed requests open with
- * Enter.
+ * a first line that names its source. The changed requests open with Enter.
  */
 void policy_simulation_open(struct app *app, const json_t *result, const char *source_note);
 

@@ -200,7 +200,7 @@ console_pid() {
 	pgrep -P "$pane_pid" -f "$BUILD/gatehouse" | head -n 1
 }
 
-# Fail when the console's stderr holds a sanitizer report.
+# Fail when the console's stderr contains a sanitizer report.
 check_sanitizers() {
 	if grep -q -e "AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$E2E_DIR/console.err" 2>/dev/null; then
 		cat "$E2E_DIR/console.err" >&2
@@ -264,7 +264,7 @@ kill_broker() {
 }
 
 # restart_broker: start the broker again on the same database and port, with
-# the options of start_small_broker, and wait until it answers.
+# the options of start_small_broker, and wait until it responds.
 restart_broker() {
 	# shellcheck disable=SC2086
 	"$BUILD/gatehoused" --db "$E2E_DIR/broker.db" --listen "127.0.0.1:$E2E_PORT" $E2E_BROKER_OPTIONS \
@@ -320,7 +320,7 @@ use_console() {
 	E2E_SOCKET="gatehouse-e2e-$$-$1"
 }
 
-# Fail when the stderr file of a named console holds a sanitizer report.
+# Fail when the stderr file of a named console contains a sanitizer report.
 check_sanitizers_of() {
 	if grep -q -e "AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$E2E_DIR/$1.err" 2>/dev/null; then
 		cat "$E2E_DIR/$1.err" >&2

@@ -50,6 +50,9 @@ wait_for "offline: computed from the cache"
 keys 1
 wait_for "Pending ("
 wait_for "computed from the cache"
+# At 80 columns the long metrics tab is cut, so that the policy tab still shows.
+resize 80 24
+wait_for "4 Policy"
 keys q
 wait_for "console exited with status 0"
 check_sanitizers

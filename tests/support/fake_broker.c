@@ -45,7 +45,7 @@
 #include "common/strbuf.h"
 
 #define REQUEST_HEADERS_MAX 16384
-/* The feed holds an empty answer this long at most, whatever wait the console asks for. */
+/* The maximum time the feed delays an empty response, whatever wait the console requests. */
 #define FEED_HOLD_MAX_SECONDS 25
 #define HUGE_BODY_BYTES (50L * 1024 * 1024)
 #define RESET_PROMISED_BYTES 200000
@@ -182,7 +182,11 @@ static long feed_hold_seconds(const char *target)
 	const char *wait = strstr(target, "wait=");
 	long seconds = wait ? strtol(wait + 5, NULL, 10) : 0;
 
-	return seconds < 0 ? 0 : seconds > FEED_HOLD_MAX_SECONDS ? FEED_HOLD_MAX_SECONDS : seconds;
+	if (seconds < 0)
+		return 0;
+	if (seconds > FEED_HOLD_MAX_SECONDS)
+		return FEED_HOLD_MAX_SECONDS;
+	return seconds;
 }
 
 static void answer_canned(int fd, const char *target)

@@ -523,7 +523,7 @@ START_TEST(test_metrics_backfill)
 }
 END_TEST
 
-/* The last point of a one-point window that holds now, as root sees it. */
+/* The last point of a one-point window that contains now, as root reads it. */
 struct live_point {
 	int64_t values[BROKER_METRIC_COUNT];
 };

@@ -1,6 +1,6 @@
 /*
  * The metrics pane and strip (views/metrics*.c) drawn on a test screen: where the
- * figures come from and that the pane says so, one line per series with its
+ * figures come from and that the pane shows it, one line per series with its
  * sparkline, value, range and trend, the windows, and both charsets.
  */
 
@@ -241,7 +241,7 @@ START_TEST(test_metrics_view_stale_figures)
 }
 END_TEST
 
-/* A refused fetch is said, and not asked again at once. */
+/* A rejected fetch is shown, and not requested again at once. */
 START_TEST(test_metrics_view_refused)
 {
 	struct view *v = metrics_view_new(&app, record_want);
